@@ -1,0 +1,33 @@
+"""Errors a user can hit, each mapped to an exit code at the CLI edge.
+
+Exit codes: 0 allowed/ok, 1 denied (a policy finding), 2 input, configuration, waiver or engine error.
+Nothing that fails may turn into an allow, so every failure path raises one of these.
+"""
+
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    """Base class: a problem the user can fix; the message says what to do."""
+
+    exit_code = 2
+
+
+class StackError(PlatformError):
+    """The stack is unknown or its configuration is invalid."""
+
+
+class SynthesisError(PlatformError):
+    """The Pulumi program failed while being synthesized under mocks."""
+
+
+class PreviewFormatError(PlatformError):
+    """The gate's input is not a `pulumi preview --json` document it can trust."""
+
+
+class WaiverError(PlatformError):
+    """The waivers file is malformed."""
+
+
+class PolicyEngineError(PlatformError):
+    """A policy engine failed; the gate never treats that as an allow."""

@@ -1,0 +1,1 @@
+"""The policy gate: preview document -> normalized input -> Rego + Checkov -> waivers -> reports."""

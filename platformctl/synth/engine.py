@@ -1,0 +1,191 @@
+"""Run the infra/ program under Pulumi's mocks and write what `pulumi preview --json` prints.
+
+The Pulumi SDK sends every resource to a "monitor" as a RegisterResource request. Under mocks
+that monitor is `MockMonitor`; `CapturingMonitor` keeps the whole request (inputs on the wire,
+parent, provider, dependencies, property dependencies, protect) and answers like the engine does
+in a preview of a new stack: outputs echo the inputs, and everything computed (ids, ARNs) is
+unknown. `preview_document` then lays the requests out in the engine's JSON shape (ADR 0001).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+
+from platformctl.errors import StackError, SynthesisError
+from platformctl.synth.stackfile import read_stack_config
+
+PROJECT = "uae-ml-platform"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
+# AWS's documentation account id: offline synthesis has no caller identity to ask for.
+OFFLINE_ACCOUNT_ID = "111122223333"
+HOME_REGION = "me-central-1"
+ZONES = ["me-central-1a", "me-central-1b", "me-central-1c"]
+ZONE_IDS = ["mec1-az1", "mec1-az2", "mec1-az3"]
+
+
+class OfflineMocks(pulumi_mocks.Mocks):
+    """Answers like a preview of a brand-new stack: inputs known, computed outputs unknown."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        # An empty id during a dry run makes the SDK treat the id (and absent outputs) as unknown.
+        return "", dict(args.inputs)
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:aws:iam::{OFFLINE_ACCOUNT_ID}:role/offline-synthesis"
+            return {"accountId": OFFLINE_ACCOUNT_ID, "arn": arn, "id": OFFLINE_ACCOUNT_ID, "userId": "OFFLINE"}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
+        if token in ("aws:index/getRegion:getRegion", "aws:index/getRegion:getRegion2"):
+            return {"name": HOME_REGION, "region": HOME_REGION, "id": HOME_REGION, "endpoint": f"ec2.{HOME_REGION}.amazonaws.com"}
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {"names": ZONES, "zoneIds": ZONE_IDS, "id": HOME_REGION, "groupNames": [HOME_REGION]}
+        raise SynthesisError(
+            f"the program calls {token!r}, which offline synthesis cannot answer; "
+            "answer it in platformctl/synth/engine.py OfflineMocks.call or avoid the lookup"
+        )
+
+
+class CapturingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that records every RegisterResource request and builds real-format URNs."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[dict[str, Any]] = []
+        self._urn_types: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine prefixes a child's type with the parent's whole type chain, except below the
+        # root stack (MockMonitor keeps only the last link, and keeps the stack).
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                qualified = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi_mocks.get_stack(), pulumi_mocks.get_project(), qualified, name])
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        record = json_format.MessageToDict(request, preserving_proto_field_name=False)
+        record["urn"] = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            self.requests.append(record)
+        return super().RegisterResource(request)
+
+
+def _plain(value: Any) -> Any:
+    """Wire values -> preview JSON values: secrets hidden, resource refs as ids, whole floats as ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(SPECIAL_SIG_KEY)
+        if sig == SECRET_SIG:
+            return "[secret]"
+        if sig == RESOURCE_SIG:
+            ref_id = value.get("id")
+            return ref_id if ref_id not in (None, "") else value.get("urn", UNKNOWN)
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _config_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def preview_document(requests: list[dict[str, Any]], config: dict[str, Any]) -> dict[str, Any]:
+    """Lay recorded registrations out as the JSON that `pulumi preview --json` prints."""
+    steps: list[dict[str, Any]] = []
+    for req in requests:
+        urn = req["urn"]
+        type_ = req["type"]
+        custom = bool(req.get("custom", False))
+        inputs = _plain(req.get("object", {}))
+        if type_.startswith("pulumi:providers:") and req.get("version"):
+            inputs.setdefault("version", req["version"])
+        state: dict[str, Any] = {
+            "urn": urn,
+            "custom": custom,
+            "type": type_,
+            "inputs": inputs,
+            "outputs": {},
+        }
+        if req.get("parent"):
+            state["parent"] = req["parent"]
+        if req.get("provider"):
+            state["provider"] = req["provider"]
+        state["protect"] = bool(req.get("protect", False))
+        if req.get("retainOnDelete"):
+            state["retainOnDelete"] = True
+        state["dependencies"] = list(req.get("dependencies", []))
+        prop_deps = {
+            key: list(deps.get("urns", []))
+            for key, deps in (req.get("propertyDependencies") or {}).items()
+            if deps.get("urns")
+        }
+        state["propertyDependencies"] = prop_deps
+        step: dict[str, Any] = {"op": "create", "urn": urn}
+        if req.get("provider"):
+            step["provider"] = req["provider"]
+        step["newState"] = state
+        steps.append(step)
+    return {
+        "config": {key: _config_value(value) for key, value in sorted(config.items())},
+        "steps": steps,
+        "diagnostics": [],
+        "changeSummary": {"create": len(steps)},
+    }
+
+
+def _to_pulumi_config(config: dict[str, Any]) -> dict[str, str]:
+    # The engine hands config to programs as strings, structured values JSON-encoded.
+    return {key: _config_value(value) for key, value in config.items()}
+
+
+def synthesize(stack: str) -> dict[str, Any]:
+    """Synthesize one stack's preview document offline. Raises StackError or SynthesisError."""
+    from pulumi.runtime import config as pulumi_config
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from infra.config import ConfigError, parse_config
+    from infra.program import build
+
+    raw = read_stack_config(stack)
+    try:
+        cfg = parse_config(stack, raw)
+    except ConfigError as exc:
+        raise StackError(f"stack {stack}: {exc}") from None
+
+    mocks = OfflineMocks()
+    monitor = CapturingMonitor(mocks)
+    pulumi_config.set_all_config(_to_pulumi_config(raw), [])
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh root stack per synthesis
+    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+
+    def program() -> None:
+        build(cfg)  # stack outputs are not part of a preview's steps
+
+    try:
+        _sync_await(run_pulumi_func(program))
+    except (StackError, SynthesisError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any program failure is reported, never half-emitted
+        cause = exc.__cause__ or exc
+        if isinstance(cause, SynthesisError):
+            raise cause from None
+        raise SynthesisError(f"stack {stack}: the Pulumi program failed: {type(exc).__name__}: {exc}") from exc
+    return preview_document(monitor.requests, raw)

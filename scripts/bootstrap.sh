@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh machine: Debian packages, the main venv and the Checkov venv.
+# Each venv is rebuilt only when its requirements change (a stamp holds their hash).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+apt_packages=(${PLATFORM_APT_PACKAGES:-})
+missing=()
+for pkg in "${apt_packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
+
+venv_main=.venv
+hash_main=$(cat requirements/main.txt requirements/opa.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if ! stamp_ok "$venv_main" "$hash_main"; then
+  log "creating $venv_main"
+  [[ -x $venv_main/bin/python ]] || "$PYTHON" -m venv "$venv_main"
+  $venv_main/bin/pip install -q -r requirements/main.txt
+  $venv_main/bin/pip install -q --ignore-requires-python -r requirements/opa.txt
+  $venv_main/bin/pip install -q --no-deps -e .
+  echo "$hash_main" > "$venv_main/.stamp"
+fi
+
+venv_ck=.venv-checkov
+hash_ck=$(sha256sum requirements/checkov.txt | cut -d' ' -f1)
+if ! stamp_ok "$venv_ck" "$hash_ck"; then
+  log "creating $venv_ck"
+  [[ -x $venv_ck/bin/python ]] || "$PYTHON" -m venv "$venv_ck"
+  $venv_ck/bin/pip install -q -r requirements/checkov.txt
+  echo "$hash_ck" > "$venv_ck/.stamp"
+fi
