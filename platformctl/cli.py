@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PlatformError
+from platformctl.synth.stackfile import STACKS_DIR
 
 EXIT_OK, EXIT_DENY, EXIT_ERROR = 0, 1, 2
 
@@ -44,14 +45,15 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from platformctl.synth import synthesize
     from platformctl.synth.stackfile import available_stacks
 
-    stacks = available_stacks() if args.all else [args.stack]
+    stacks_dir = Path(args.stacks_dir)
+    stacks = available_stacks(stacks_dir) if args.all else [args.stack]
     if not args.all and not args.stack:
         raise PlatformError("synth needs --stack NAME or --all")
     if len(stacks) > 1 and args.out:
         raise PlatformError("--out takes one stack; use --out-dir with --all")
     for stack in stacks:
         started = time.perf_counter()
-        document = synthesize(stack)
+        document = synthesize(stack, stacks_dir)
         elapsed = time.perf_counter() - started
         text = json.dumps(document, indent=2) + "\n"
         if args.out_dir:
@@ -73,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth = sub.add_parser("synth", help="synthesize a stack's `pulumi preview --json` document offline")
     synth.add_argument("--stack", help="stack name (dev, staging, prod)")
     synth.add_argument("--all", action="store_true", help="every stack in stacks/")
+    synth.add_argument("--stacks-dir", default=str(STACKS_DIR), help="folder of Pulumi.<stack>.yaml files")
     synth.add_argument("--out", help="write the document here instead of stdout")
     synth.add_argument("--out-dir", help="with --all: write <dir>/<stack>.json")
     synth.set_defaults(func=cmd_synth)

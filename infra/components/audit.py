@@ -1,0 +1,200 @@
+"""Account audit in the UAE: an in-region CloudTrail into a locked, KMS-encrypted bucket, and GuardDuty.
+
+The trail is deliberately single-Region (`is_multi_region_trail=False`): the platform runs only in
+me-central-1, and a multi-Region trail would gather other Regions' events into this bucket while
+advertising a footprint the platform does not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.components._iam import PARTITION, document, service_trust_policy
+from infra.config import HOME_REGION
+
+GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
+    # Kubernetes audit logs of the EKS control plane.
+    "EKS_AUDIT_LOGS": (),
+    # Runtime monitoring (supersedes EKS_RUNTIME_MONITORING); GuardDuty manages its EKS agent add-on.
+    "RUNTIME_MONITORING": ("EKS_ADDON_MANAGEMENT",),
+}
+
+
+@dataclass(frozen=True)
+class AuditArgs:
+    trail_name: str
+    account_id: pulumi.Input[str]
+    logs_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    protect: bool
+
+
+class Audit(pulumi.ComponentResource):
+    """CloudTrail (bucket + CloudWatch Logs) and a GuardDuty detector with EKS protection."""
+
+    def __init__(self, name: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("uae:audit:Audit", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        trail_arn = pulumi.Output.concat(
+            f"arn:{PARTITION}:cloudtrail:{HOME_REGION}:", args.account_id, f":trail/{args.trail_name}"
+        )
+
+        self.bucket = aws.s3.Bucket(
+            f"{name}-trail",
+            force_destroy=False,
+            tags={"Name": f"{args.trail_name}-trail", "data-domain": "logs"},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-trail",
+            bucket=self.bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms",
+                        kms_master_key_id=args.logs_key_arn,
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-trail",
+            bucket=self.bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child,
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-trail",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-trail",
+            bucket=self.bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        policy = aws.s3.BucketPolicy(
+            f"{name}-trail",
+            bucket=self.bucket.id,
+            policy=document(
+                [
+                    {
+                        "Sid": "CloudTrailAclCheck",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "s3:GetBucketAcl",
+                        "Resource": self.bucket.arn,
+                        "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+                    },
+                    {
+                        "Sid": "CloudTrailWrite",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": pulumi.Output.concat(self.bucket.arn, "/AWSLogs/", args.account_id, "/*"),
+                        "Condition": {
+                            "StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
+                        },
+                    },
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [self.bucket.arn, pulumi.Output.concat(self.bucket.arn, "/*")],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                ]
+            ),
+            # The public access block must exist first, or S3 may evaluate the policy without it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
+        )
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-trail",
+            name=f"/aws/cloudtrail/{args.trail_name}",
+            kms_key_id=args.logs_key_arn,
+            retention_in_days=args.log_retention_days,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        delivery_role = aws.iam.Role(
+            f"{name}-trail-logs",
+            description="CloudTrail delivery to CloudWatch Logs",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: service_trust_policy(
+                    "cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
+                )
+            ),
+            opts=child,
+        )
+        delivery_policy = aws.iam.RolePolicy(
+            f"{name}-trail-logs",
+            role=delivery_role.id,
+            policy=document(
+                [
+                    {
+                        "Sid": "WriteToTheTrailLogGroupOnly",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*"),
+                    }
+                ]
+            ),
+            opts=child,
+        )
+
+        self.trail = aws.cloudtrail.Trail(
+            f"{name}-trail",
+            name=args.trail_name,
+            s3_bucket_name=self.bucket.id,
+            kms_key_id=args.logs_key_arn,
+            enable_logging=True,
+            enable_log_file_validation=True,
+            is_multi_region_trail=False,
+            is_organization_trail=False,
+            include_global_service_events=True,
+            cloud_watch_logs_group_arn=pulumi.Output.concat(log_group.arn, ":*"),
+            cloud_watch_logs_role_arn=delivery_role.arn,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[policy, encryption, versioning, delivery_policy],
+            ),
+        )
+
+        self.detector = aws.guardduty.Detector(
+            f"{name}-guardduty",
+            enable=True,
+            finding_publishing_frequency="FIFTEEN_MINUTES",
+            opts=child,
+        )
+        for feature, extra in GUARDDUTY_FEATURES.items():
+            aws.guardduty.DetectorFeature(
+                f"{name}-{feature.lower().replace('_', '-')}",
+                detector_id=self.detector.id,
+                name=feature,
+                status="ENABLED",
+                additional_configurations=[
+                    aws.guardduty.DetectorFeatureAdditionalConfigurationArgs(name=item, status="ENABLED")
+                    for item in extra
+                ]
+                or None,
+                opts=child,
+            )
+
+        self.register_outputs(
+            {
+                "trail_arn": self.trail.arn,
+                "bucket_name": self.bucket.id,
+                "detector_id": self.detector.id,
+            }
+        )

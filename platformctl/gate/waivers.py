@@ -1,0 +1,128 @@
+"""Waivers: a reviewed, owned, expiring exception for one rule on matching resources.
+
+File format (YAML)::
+
+    waivers:
+      - rule: UAE-OPS-002                      # a Rego rule id or a Checkov id
+        urn: "urn:pulumi:prod::uae-ml-platform::*::legacy-lake"   # glob over the resource URN
+        owner: data-platform@example.ae
+        reason: Bucket is being migrated; replacement tracked in the ticket.
+        ticket: PLAT-1234
+        expires: 2027-01-31
+        stacks: [prod]                         # optional: limit to these stacks
+
+A malformed file is an error (exit 2), never "no waivers". An expired waiver stops waiving and the
+report says so. Waived findings stay in every report, marked waived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from platformctl.errors import WaiverError
+
+REQUIRED = ("rule", "urn", "owner", "reason", "ticket", "expires")
+OPTIONAL = ("stacks",)
+MAX_DURATION_DAYS = 366
+_RULE_ID = re.compile(r"^(UAE-[A-Z0-9]+-\d{3}|CKV2?_[A-Z0-9]+_\d+)$")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    urn: str
+    owner: str
+    reason: str
+    ticket: str
+    expires: dt.date
+    stacks: tuple[str, ...] = ()
+
+    def matches(self, rule_id: str, urn: str, stack: str) -> bool:
+        if self.rule != rule_id or (self.stacks and stack not in self.stacks):
+            return False
+        return fnmatch.fnmatchcase(urn, self.urn)
+
+    def expired(self, today: dt.date) -> bool:
+        return today > self.expires
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "urn": self.urn,
+            "owner": self.owner,
+            "reason": self.reason,
+            "ticket": self.ticket,
+            "expires": self.expires.isoformat(),
+            "stacks": list(self.stacks),
+        }
+
+
+def _parse_one(index: int, item: Any, today: dt.date) -> Waiver:
+    where = f"waivers[{index}]"
+    if not isinstance(item, dict):
+        raise WaiverError(f"{where} must be a mapping with {', '.join(REQUIRED)}")
+    unknown = sorted(set(map(str, item)) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise WaiverError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    missing = [key for key in REQUIRED if item.get(key) in (None, "")]
+    if missing:
+        raise WaiverError(f"{where}: missing {', '.join(missing)}")
+    for key in ("rule", "urn", "owner", "reason", "ticket"):
+        if not isinstance(item[key], str) or not item[key].strip():
+            raise WaiverError(f"{where}.{key} must be a non-empty string")
+    if not _RULE_ID.match(item["rule"]):
+        raise WaiverError(f"{where}.rule {item['rule']!r} is not a rule id (UAE-XXX-NNN or CKV_XXX_N)")
+    pattern = item["urn"]
+    if not pattern.startswith("urn:pulumi:") or pattern.rstrip("*").endswith("::") or pattern.replace("*", "") in ("", "urn:pulumi:"):
+        raise WaiverError(f"{where}.urn {pattern!r} must be a URN pattern naming a resource (urn:pulumi:<stack>::<project>::<type>::<name>)")
+    if len(item["reason"].strip()) < 10:
+        raise WaiverError(f"{where}.reason must explain the exception (10 characters or more)")
+    expires = item["expires"]
+    if isinstance(expires, str):
+        try:
+            expires = dt.date.fromisoformat(expires)
+        except ValueError:
+            raise WaiverError(f"{where}.expires {item['expires']!r} is not a date (YYYY-MM-DD)") from None
+    if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
+        raise WaiverError(f"{where}.expires must be a date (YYYY-MM-DD)")
+    if (expires - today).days > MAX_DURATION_DAYS:
+        raise WaiverError(f"{where}.expires {expires} is more than {MAX_DURATION_DAYS} days away; waivers must be renewed yearly")
+    stacks = item.get("stacks", [])
+    if not isinstance(stacks, list) or not all(isinstance(s, str) and s for s in stacks):
+        raise WaiverError(f"{where}.stacks must be a list of stack names")
+    return Waiver(
+        rule=item["rule"], urn=pattern, owner=item["owner"].strip(), reason=item["reason"].strip(),
+        ticket=item["ticket"].strip(), expires=expires, stacks=tuple(stacks),
+    )  # fmt: skip
+
+
+def parse_waivers(text: str, today: dt.date, source: str = "waivers") -> list[Waiver]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise WaiverError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if document is None:
+        return []
+    if not isinstance(document, dict) or set(document) != {"waivers"}:
+        raise WaiverError(f"{source}: expected a mapping with a single 'waivers:' list")
+    items = [] if document["waivers"] is None else document["waivers"]
+    if not isinstance(items, list):
+        raise WaiverError(f"{source}: 'waivers' must be a list")
+    return [_parse_one(i, item, today) for i, item in enumerate(items)]
+
+
+def load_waivers(path: str | Path | None, today: dt.date) -> list[Waiver]:
+    if path is None:
+        return []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverError(f"{path}: cannot read waivers ({exc})") from None
+    return parse_waivers(text, today, str(path))

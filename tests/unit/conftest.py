@@ -1,0 +1,150 @@
+"""`infra_mocks`: run the real Pulumi program (infra.program.build) under pulumi.runtime mocks.
+
+Every registered resource is recorded with its type, name, camelCase inputs, provider reference and
+`protect` flag, so tests assert on what a `pulumi preview` would send to the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+from pulumi.runtime.mocks import MockMonitor
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # `pytest` run without `python -m` does not put the repo root first
+    sys.path.insert(0, str(REPO))
+
+from infra.config import PROJECT, PlatformConfig, parse_config  # noqa: E402
+
+ACCOUNT_ID = "123456789012"
+OIDC_ISSUER = "https://oidc.eks.me-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    typ: str
+    name: str
+    inputs: Mapping[str, Any]
+    provider: str | None
+    protect: bool
+
+
+@dataclass
+class Synth:
+    """The resources one stack declared."""
+
+    cfg: PlatformConfig
+    resources: list[Recorded] = field(default_factory=list)
+
+    def of_type(self, typ: str) -> list[Recorded]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str, name: str | None = None) -> Recorded:
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {typ} {name or ''}, found {[r.name for r in found]}"
+        return found[0]
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.created: list[tuple[str, str, dict, str | None]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.created.append((args.typ, args.name, dict(args.inputs), args.provider))
+        state = {**args.inputs, "arn": f"arn:aws:mock:me-central-1:{ACCOUNT_ID}:{args.name}"}
+        # Computed outputs the program reads back.
+        if args.typ == "aws:eks/cluster:Cluster":
+            state |= {
+                "identities": [{"oidcs": [{"issuer": OIDC_ISSUER}]}],
+                "endpoint": "https://EXAMPLE.gr7.me-central-1.eks.amazonaws.com",
+                "certificateAuthority": {"data": "Y2E="},
+                "vpcConfig": {**args.inputs.get("vpcConfig", {}), "clusterSecurityGroupId": "sg-cluster"},
+            }
+        elif args.typ == "aws:eks/nodeGroup:NodeGroup":
+            state |= {"resources": [{"autoscalingGroups": [{"name": f"{args.name}-asg"}]}], "nodeGroupName": args.name}
+        elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state |= {"latestVersion": 1}
+        elif args.typ == "aws:kms/key:Key":
+            state |= {"keyId": f"{args.name}-key-id"}
+        elif args.typ == "aws:ecr/repository:Repository":
+            state |= {"repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.me-central-1.amazonaws.com/{args.inputs.get('name')}"}
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list] | dict:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/ci",
+                "id": ACCOUNT_ID,
+                "userId": "AROAEXAMPLE",
+            }
+        raise NotImplementedError(f"unexpected invoke {args.token}: answer it in tests/unit/conftest.py")
+
+
+class _Monitor(MockMonitor):
+    """Sees the whole RegisterResource request, including `protect`, which Mocks does not get."""
+
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self.protected: dict[tuple[str, str], bool] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.protected[(request.type, request.name)] = bool(request.protect)
+        return super().RegisterResource(request)
+
+
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> tuple[PlatformConfig, dict[str, str]]:
+    raw = yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    for key, value in (overrides or {}).items():
+        section, _, sub = key.partition(".")  # "uae-ml-platform:cluster.adminRoleArns"
+        if sub:
+            raw[section] = {**raw[section], sub: value}
+        else:
+            raw[section] = value
+    flat = {key: value if isinstance(value, str) else json.dumps(value) for key, value in raw.items()}
+    return parse_config(stack, flat), flat
+
+
+def synthesize(stack: str, overrides: Mapping[str, Any] | None = None, preview: bool = False) -> Synth:
+    from infra.program import build
+
+    cfg, flat = stack_config(stack, overrides)
+    mocks = _Mocks()
+    monitor = _Monitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config(flat)
+
+    @pulumi.runtime.test
+    def run() -> pulumi.Output:
+        return pulumi.Output.all(*build(cfg).values())
+
+    run()
+    return Synth(
+        cfg,
+        [
+            Recorded(typ, name, inputs, provider, monitor.protected.get((typ, name), False))
+            for typ, name, inputs, provider in mocks.created
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def infra_mocks() -> Iterator[Callable[..., Synth]]:
+    """A memoised `synthesize(stack, overrides=None, preview=False)`; each stack is built once."""
+    cache: dict[str, Synth] = {}
+
+    def get(stack: str, overrides: Mapping[str, Any] | None = None, preview: bool = False) -> Synth:
+        key = json.dumps([stack, overrides, preview], sort_keys=True)
+        if key not in cache:
+            cache[key] = synthesize(stack, overrides, preview)
+        return cache[key]
+
+    yield get
