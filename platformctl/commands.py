@@ -3,9 +3,131 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from platformctl.errors import PlatformError
+
+EXIT_OK, EXIT_DENY = 0, 1
+FORMATS = ("text", "json", "sarif", "junit", "markdown")
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from platformctl.gate.reports import RENDERERS, render_text
+    from platformctl.gate.runner import GateOptions, run_gate
+
+    options = GateOptions(
+        stack=args.stack, engine=args.engine, opa_url=args.opa_url, waivers=args.waivers,
+        checkov=not args.no_checkov, today=args.today,
+    )  # fmt: skip
+    result = run_gate(args.previews, options)
+    _emit(RENDERERS[args.format](result), args.output)
+    if args.output and args.format != "text":
+        # A file report still leaves a human-readable verdict on the terminal.
+        sys.stderr.write(render_text(result).splitlines()[-1] + "\n")
+    return EXIT_OK if result.verdict == "allow" else EXIT_DENY
+
+
+def residency_report(doc: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = [
+        {"urn": r["urn"], "type": r["type"], "region": r["region"], "region_source": r["region_source"]}
+        for r in doc["resources"]
+        if r["package"] == "aws" and r["custom"]
+    ]
+    providers = [{"urn": p["urn"], "region": p["region"], "default": p["default"]} for p in doc["providers"] if p["package"] == "aws"]
+    egress = [f for f in findings if f["rule_id"].startswith("UAE-RES-")]
+    outside = [r for r in rows if r["region"] != doc["home_region"]] + [p for p in providers if p["region"] != doc["home_region"]]
+    return {
+        "stack": doc["stack"],
+        "home_region": doc["home_region"],
+        "resident": not egress and not outside,
+        "providers": providers,
+        "resources": rows,
+        "egress": egress,
+    }
+
+
+def cmd_residency(args: argparse.Namespace) -> int:
+    from platformctl.gate.preview import load_preview_file, normalize
+    from platformctl.gate.rego_engine import make_engine
+
+    engine = make_engine("regorus")
+    reports = []
+    for path in args.previews:
+        doc = normalize(load_preview_file(path), source=path, stack=args.stack)
+        reports.append(residency_report(doc, engine.evaluate(doc)))
+    if args.format == "json":
+        _emit(json.dumps(reports if len(reports) > 1 else reports[0], indent=2) + "\n", args.output)
+    else:
+        lines = []
+        for rep in reports:
+            lines.append(f"stack {rep['stack']}: home region {rep['home_region']}")
+            for p in rep["providers"]:
+                lines.append(f"  provider {p['urn']}: {p['region'] or 'UNKNOWN'}{' (default)' if p['default'] else ''}")
+            width = max((len(r["type"]) for r in rep["resources"]), default=0)
+            for r in rep["resources"]:
+                mark = "" if r["region"] == rep["home_region"] else "   <-- outside the UAE"
+                lines.append(f"  {r['type']:<{width}}  {r['region'] or 'UNKNOWN':<14} ({r['region_source']})  {r['urn'].rsplit('::', 1)[-1]}{mark}")
+            for f in rep["egress"]:
+                lines.append(f"  EGRESS {f['rule_id']}: {f['message']} [{f['urn']}]")
+            lines.append(f"  verdict: {'resident in ' + rep['home_region'] if rep['resident'] else 'DATA OR CONTROL LEAVES ' + rep['home_region']}")
+        _emit("\n".join(lines) + "\n", args.output)
+    return EXIT_OK if all(rep["resident"] for rep in reports) else EXIT_DENY
+
+
+def cmd_controls(args: argparse.Namespace) -> int:
+    from platformctl.gate.controls import controls_matrix, render_controls_markdown
+
+    matrix = controls_matrix()
+    text = json.dumps(matrix, indent=2) + "\n" if args.format == "json" else render_controls_markdown(matrix)
+    _emit(text, args.output)
+    return EXIT_OK
 
 
 def register(sub: Any) -> None:
     """Add the gate-side sub-commands to the parser's subparsers action."""
-    del sub
+    gate = sub.add_parser("gate", help="evaluate preview documents with Rego and Checkov; exit 0 allow, 1 deny, 2 error")
+    gate.add_argument("previews", nargs="+", metavar="PREVIEW.json", help="`pulumi preview --json` output(s)")
+    gate.add_argument("--stack", help="stack name (default: from the URNs)")
+    gate.add_argument("--format", choices=FORMATS, default="text")
+    gate.add_argument("--output", help="write the report here (default stdout)")
+    gate.add_argument("--waivers", help="waivers YAML file")
+    gate.add_argument("--engine", choices=("regorus", "opa"), default="regorus", help="Rego engine (default: embedded regorus)")
+    gate.add_argument("--opa-url", help="OPA server for --engine opa, e.g. http://127.0.0.1:8181")
+    gate.add_argument("--no-checkov", action="store_true", help="skip Checkov (reported as a warning)")
+    gate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    gate.set_defaults(func=cmd_gate)
+
+    residency = sub.add_parser("residency", help="each resource's effective region and every egress path; exit 1 if anything leaves")
+    residency.add_argument("previews", nargs="+", metavar="PREVIEW.json")
+    residency.add_argument("--stack")
+    residency.add_argument("--format", choices=("text", "json"), default="text")
+    residency.add_argument("--output")
+    residency.set_defaults(func=cmd_residency)
+
+    controls = sub.add_parser("controls", help="control id -> rules -> tests, from the policies' METADATA")
+    controls.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    controls.add_argument("--output")
+    controls.set_defaults(func=cmd_controls)
+
+
+__all__ = ["register", "PlatformError"]
