@@ -1,0 +1,95 @@
+"""The gate's result model: findings, verdict, summary (what every report renders)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+# A finding of these severities denies unless waived; lower ones advise. Checkov findings carry
+# their own per-environment enforcement from policies/checkov/curated.yaml.
+ENFORCED_SEVERITIES = frozenset({"critical", "high", "medium"})
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    engine: str  # "rego" or "checkov"
+    severity: str
+    urn: str
+    type: str
+    message: str
+    remediation: str
+    controls: list[str]
+    title: str
+    enforced: bool
+    stack: str
+    source: str  # the preview file the finding came from
+    line: int = 1  # where the resource's step starts in that file (for SARIF locations)
+    waived: bool = False
+    waiver: dict[str, Any] | None = None
+    note: str | None = None  # e.g. "waiver expired on 2026-01-01"
+
+    @property
+    def blocking(self) -> bool:
+        return self.enforced and not self.waived
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("line")
+        return data
+
+
+@dataclass
+class StackResult:
+    stack: str
+    source: str
+    environment: str
+    resources: int
+    checkov_scanned: int
+    checkov_unmapped: list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class GateResult:
+    stacks: list[StackResult]
+    rules: dict[str, dict[str, Any]]  # rule id -> title, severity, controls, remediation, engine
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for s in self.stacks for f in s.findings]
+
+    @property
+    def verdict(self) -> str:
+        return "deny" if any(f.blocking for f in self.findings) else "allow"
+
+    @property
+    def stack_name(self) -> str:
+        return ",".join(dict.fromkeys(s.stack for s in self.stacks))
+
+    def summary(self) -> dict[str, Any]:
+        findings = self.findings
+        return {
+            "previews": len(self.stacks),
+            "resources": sum(s.resources for s in self.stacks),
+            "findings": len(findings),
+            "blocking": sum(f.blocking for f in findings),
+            "waived": sum(f.waived for f in findings),
+            "advisory": sum(not f.enforced for f in findings),
+            "by_engine": dict(Counter(f.engine for f in findings)),
+            "by_severity": dict(Counter(f.severity for f in findings)),
+            "checkov_scanned": sum(s.checkov_scanned for s in self.stacks),
+            "checkov_unmapped_types": sorted({t for s in self.stacks for t in s.checkov_unmapped}),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "stack": self.stack_name,
+            "findings": [f.as_dict() for f in self.findings],
+            "summary": self.summary(),
+            "warnings": list(self.warnings),
+        }

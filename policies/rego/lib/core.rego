@@ -1,0 +1,102 @@
+# Shared helpers over the normalized gate input (docs/gate-input.md).
+# Package `lib` (file core.rego) so the contract's `data.lib.unknown` resolves.
+package lib
+
+# The value Pulumi uses for anything not known at preview time.
+unknown := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+home_region := input.home_region if {
+	is_string(input.home_region)
+	input.home_region != ""
+} else := data.uae_data.region.home_region
+
+# Ops after which the resource no longer exists in the desired state.
+removal_ops := {"delete", "delete-replaced", "discard", "remove-pending-replace"}
+
+# Ops that destroy a resource's current physical instance.
+destructive_ops := {"delete", "replace", "delete-replaced", "create-replacement"}
+
+# Resources that will exist (or keep existing) after the update; reads are data sources.
+live_resources contains r if {
+	some r in input.resources
+	not r.op in removal_ops
+	r.op != "read"
+}
+
+# Live resources grouped by type, computed once per evaluation (functions are not memoized).
+live_by_type[type] := {r | some r in live_resources; r.type == type} if {
+	some type in {r.type | some r in live_resources}
+}
+
+live_of_type(type) := object.get(live_by_type, type, set())
+
+live_of_types(types) := {r | some type in types; some r in live_of_type(type)}
+
+# True when the value is the unknown sentinel.
+is_unknown(value) if value == unknown
+
+# "Is set" semantics: a computed value counts as set; missing, null, false, "" and empties do not.
+has_value(value) if is_unknown(value)
+
+has_value(value) if {
+	is_string(value)
+	value != ""
+}
+
+has_value(value) if is_number(value)
+
+has_value(value) if value == true
+
+has_value(value) if {
+	not is_string(value)
+	not is_boolean(value)
+	not is_number(value)
+	not is_null(value)
+	count(value) > 0
+}
+
+# Literal truth: only the boolean true (or the string "true", which some schemas use) holds.
+is_true(value) if value == true
+
+is_true(value) if value == "true"
+
+# The value as an array: arrays and sets as they are, null/missing empty, anything else wrapped.
+as_array(value) := value if {
+	is_array(value)
+} else := [v | some v in value] if {
+	is_set(value)
+} else := [] if {
+	is_null(value)
+} else := [value]
+
+# URNs of the resources a property of `r` depends on.
+dependency_urns(r, property) := {u | some u in object.get(r, ["property_dependencies", property], [])}
+
+resource_by_urn[r.urn] := r if some r in input.resources
+
+# Resources of one of `types` that `property` of `r` depends on.
+dependencies_of_types(r, property, types) := {d |
+	some u in dependency_urns(r, property)
+	d := resource_by_urn[u]
+	d.type in types
+}
+
+# The urn that stack-level findings are reported on.
+stack_urn := urn if {
+	some r in input.resources
+	r.type == "pulumi:pulumi:Stack"
+	urn := r.urn
+} else := input.resources[0].urn if {
+	count(input.resources) > 0
+} else := sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", [input.stack, input.project, input.project, input.stack])
+
+finding(rule_id, r, message) := {
+	"rule_id": rule_id,
+	"urn": r.urn,
+	"message": message,
+	"resource_type": _type(r),
+}
+
+_type(r) := r.type if is_string(r.type)
+else := sprintf("pulumi:providers:%s", [r.package]) if is_string(r.package)
+else := "unknown"

@@ -1,0 +1,151 @@
+# Builders for realistic normalized gate inputs (docs/gate-input.md), shared by the *_test.rego files.
+# A _test file so it is loaded only with the tests, never by the gate.
+package lib.fixtures_test
+
+project := "uae-ml-platform"
+
+provider_urn := "urn:pulumi:prod::uae-ml-platform::pulumi:providers:aws::uae"
+
+k8s_provider_urn := "urn:pulumi:prod::uae-ml-platform::pulumi:providers:kubernetes::eks"
+
+required_tags := {"environment": "prod", "owner": "ml-platform-team", "data-classification": "confidential"}
+
+uae_provider := {
+	"urn": provider_urn,
+	"name": "uae",
+	"package": "aws",
+	"default": false,
+	"op": "create",
+	"region": "me-central-1",
+	"inputs": {"region": "me-central-1", "defaultTags": "{\"tags\":{\"owner\":\"ml-platform-team\"}}"},
+	"default_tags": {"owner": "ml-platform-team"},
+}
+
+urn(type, name) := sprintf("urn:pulumi:prod::uae-ml-platform::%s::%s", [type, name])
+
+stack_resource := {
+	"urn": "urn:pulumi:prod::uae-ml-platform::pulumi:pulumi:Stack::uae-ml-platform-prod",
+	"name": "uae-ml-platform-prod",
+	"type": "pulumi:pulumi:Stack",
+	"package": "pulumi",
+	"op": "same",
+	"custom": false,
+	"inputs": {},
+	"old_inputs": null,
+	"parent": null,
+	"protect": false,
+	"provider": null,
+	"region": null,
+	"region_source": "n/a",
+	"tags": null,
+	"dependencies": [],
+	"property_dependencies": {},
+	"replace_reasons": [],
+	"diff_reasons": [],
+}
+
+# The normalized document for `env` holding `resources` (plus the stack resource).
+doc(env, resources) := {
+	"schema": "uae-ml-platform/gate-input/v1",
+	"stack": env,
+	"project": project,
+	"environment": env,
+	"home_region": "me-central-1",
+	"config": {"aws:region": "me-central-1", "uae-ml-platform:environment": env},
+	"providers": [uae_provider],
+	"resources": array.concat([stack_resource], resources),
+}
+
+prod(resources) := doc("prod", resources)
+
+# An aws resource created through the explicit me-central-1 provider, tagged as required.
+aws(type, name, inputs) := {
+	"urn": urn(type, name),
+	"name": name,
+	"type": type,
+	"package": "aws",
+	"op": "create",
+	"custom": true,
+	"inputs": inputs,
+	"old_inputs": null,
+	"parent": null,
+	"protect": false,
+	"provider": provider_urn,
+	"region": "me-central-1",
+	"region_source": "provider",
+	"tags": object.union(required_tags, object.get(inputs, "tags", {})),
+	"dependencies": [],
+	"property_dependencies": {},
+	"replace_reasons": [],
+	"diff_reasons": [],
+}
+
+# An aws resource whose `property` depends on the resources `deps`.
+aws_deps(type, name, inputs, deps) := object.union(aws(type, name, inputs), {
+	"dependencies": sort({u | some urns in deps; some u in urns}),
+	"property_dependencies": deps,
+})
+
+k8s(type, name, inputs) := {
+	"urn": urn(type, name),
+	"name": name,
+	"type": type,
+	"package": "kubernetes",
+	"op": "create",
+	"custom": true,
+	"inputs": inputs,
+	"old_inputs": null,
+	"parent": null,
+	"protect": false,
+	"provider": k8s_provider_urn,
+	"region": null,
+	"region_source": "n/a",
+	"tags": null,
+	"dependencies": [],
+	"property_dependencies": {},
+	"replace_reasons": [],
+	"diff_reasons": [],
+}
+
+# A hardened container that satisfies every Kubernetes rule.
+good_container := {
+	"name": "server",
+	"image": "123456789012.dkr.ecr.me-central-1.amazonaws.com/serving@sha256:3f5ad4d7c0e1b2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7",
+	"resources": {
+		"requests": {"cpu": "500m", "memory": "1Gi"},
+		"limits": {"cpu": "2", "memory": "4Gi"},
+	},
+	"securityContext": {
+		"allowPrivilegeEscalation": false,
+		"runAsNonRoot": true,
+		"runAsUser": 10001,
+		"capabilities": {"drop": ["ALL"]},
+		"readOnlyRootFilesystem": true,
+	},
+}
+
+good_pod_spec := {
+	"securityContext": {"runAsNonRoot": true, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+	"containers": [good_container],
+}
+
+deployment(name, namespace, pod_spec) := k8s("kubernetes:apps/v1:Deployment", name, {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+	"spec": {
+		"replicas": 2,
+		"selector": {"matchLabels": {"app": name}},
+		"template": {"metadata": {"labels": {"app": name}}, "spec": pod_spec},
+	},
+})
+
+default_deny(namespace) := k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", sprintf("default-deny-%s", [namespace]), {
+	"apiVersion": "networking.k8s.io/v1",
+	"kind": "NetworkPolicy",
+	"metadata": {"name": "default-deny", "namespace": namespace},
+	"spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+})
+
+# Findings of `rule_id` among `findings`.
+of_rule(findings, rule_id) := {f | some f in findings; f.rule_id == rule_id}

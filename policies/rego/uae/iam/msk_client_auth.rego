@@ -1,0 +1,17 @@
+package uae.iam.msk_client_auth
+
+import data.lib
+
+# METADATA
+# title: MSK clusters do not allow unauthenticated clients
+# description: An MSK cluster must not set clientAuthentication.unauthenticated true.
+# custom:
+#   id: UAE-IAM-004
+#   severity: high
+#   controls: ["UAE-IAS", "ISO27001:A.5.15"]
+#   remediation: Set client_authentication unauthenticated=False and enable SASL/IAM or mutual TLS.
+deny contains f if {
+	some r in lib.live_of_type("aws:msk/cluster:Cluster")
+	lib.is_true(object.get(r.inputs, ["clientAuthentication", "unauthenticated"], false))
+	f := lib.finding("UAE-IAM-004", r, sprintf("MSK cluster %q allows unauthenticated clients", [r.name]))
+}

@@ -1,0 +1,35 @@
+package uae.k8s.image_registry_test
+
+import data.lib.fixtures_test as fx
+import data.uae.k8s.image_registry
+
+_with_image(image) := fx.deployment("ranker", "serving", object.union(fx.good_pod_spec, {"containers": [object.union(fx.good_container, {"image": image})]}))
+
+test_uae_k8s_009_allows_in_region_ecr if {
+	count(image_registry.deny) == 0 with input as fx.prod([_with_image("123456789012.dkr.ecr.me-central-1.amazonaws.com/ranker:1.4.2")])
+}
+
+test_uae_k8s_009_allows_entirely_computed_image if {
+	count(image_registry.deny) == 0 with input as fx.prod([_with_image("04da6b54-80e4-46f7-96ec-b56ff0331ba9")])
+}
+
+test_uae_k8s_009_allows_computed_digest_on_in_region_host if {
+	count(image_registry.deny) == 0 with input as fx.prod([_with_image("123456789012.dkr.ecr.me-central-1.amazonaws.com/ranker@04da6b54-80e4-46f7-96ec-b56ff0331ba9")])
+}
+
+test_uae_k8s_009_denies_docker_hub if {
+	count(image_registry.deny) == 1 with input as fx.prod([_with_image("nginx:1.27")])
+}
+
+test_uae_k8s_009_denies_ecr_in_other_region if {
+	count(image_registry.deny) == 1 with input as fx.prod([_with_image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/ranker:1.4.2")])
+}
+
+test_uae_k8s_009_denies_computed_host if {
+	count(image_registry.deny) == 1 with input as fx.prod([_with_image("04da6b54-80e4-46f7-96ec-b56ff0331ba9/ranker:1.4.2")])
+}
+
+test_uae_k8s_009_denies_helm_image_object_from_quay if {
+	release := fx.k8s("kubernetes:helm.sh/v3:Release", "kube-state-metrics", {"chart": "kube-state-metrics", "values": {"image": {"registry": "quay.io", "repository": "prometheus/kube-state-metrics", "tag": "v2.13.0"}}})
+	count(image_registry.deny) == 1 with input as fx.prod([release])
+}

@@ -1,0 +1,44 @@
+package uae.net.eks_endpoint
+
+import data.lib
+
+# METADATA
+# title: EKS API endpoint is private outside dev
+# description: >-
+#   In staging and prod the EKS API endpoint must not be public (endpointPublicAccess defaults to
+#   true when unset). In dev a public endpoint needs publicAccessCidrs naming specific networks;
+#   missing publicAccessCidrs means 0.0.0.0/0, which is never allowed.
+# custom:
+#   id: UAE-NET-004
+#   severity: critical
+#   controls: ["UAE-IAS", "ISO27001:A.8.20", "ISO27001:A.8.22"]
+#   remediation: >-
+#     Set vpc_config endpoint_public_access=False and endpoint_private_access=True; in dev, set
+#     public_access_cidrs to the office or VPN CIDR.
+deny contains f if {
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
+	input.environment != "dev"
+	_public(r)
+	f := lib.finding("UAE-NET-004", r, sprintf(
+		"EKS cluster %q has a public API endpoint in %s",
+		[r.name, input.environment],
+	))
+}
+
+deny contains f if {
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
+	input.environment == "dev"
+	_public(r)
+	"0.0.0.0/0" in _public_cidrs(r)
+	f := lib.finding("UAE-NET-004", r, sprintf(
+		"EKS cluster %q exposes its public API endpoint to 0.0.0.0/0",
+		[r.name],
+	))
+}
+
+_public(r) if object.get(r.inputs, ["vpcConfig", "endpointPublicAccess"], true) != false
+
+_public_cidrs(r) := cidrs if {
+	cidrs := lib.as_array(r.inputs.vpcConfig.publicAccessCidrs)
+	count(cidrs) > 0
+} else := ["0.0.0.0/0"]

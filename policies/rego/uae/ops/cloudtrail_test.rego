@@ -1,0 +1,23 @@
+package uae.ops.cloudtrail_test
+
+import data.lib.fixtures_test as fx
+import data.uae.ops.cloudtrail
+
+_trail(inputs) := fx.aws("aws:cloudtrail/trail:Trail", "org", object.union({"s3BucketName": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "isMultiRegionTrail": false}, inputs))
+
+test_uae_ops_003_allows_validated_encrypted_trail if {
+	count(cloudtrail.deny) == 0 with input as fx.prod([_trail({"enableLogFileValidation": true, "kmsKeyId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})])
+}
+
+test_uae_ops_003_allows_dev_without_trail if {
+	count(cloudtrail.deny) == 0 with input as fx.doc("dev", [])
+}
+
+test_uae_ops_003_denies_prod_without_trail if {
+	findings := cloudtrail.deny with input as fx.prod([])
+	{f.urn | some f in findings} == {fx.stack_resource.urn}
+}
+
+test_uae_ops_003_denies_trail_without_kms_key if {
+	count(cloudtrail.deny) == 1 with input as fx.prod([_trail({"enableLogFileValidation": true})])
+}

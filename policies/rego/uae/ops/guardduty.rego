@@ -1,0 +1,22 @@
+package uae.ops.guardduty
+
+import data.lib
+
+# METADATA
+# title: Prod has a GuardDuty detector
+# description: A prod stack must define an aws:guardduty/detector:Detector for threat detection.
+# custom:
+#   id: UAE-OPS-004
+#   severity: medium
+#   controls: ["UAE-IAS", "ISO27001:A.8.16"]
+#   remediation: Add a guardduty.Detector with enable=True (and EKS runtime/S3 protection features).
+deny contains f if {
+	input.environment == "prod"
+	count(lib.live_of_type("aws:guardduty/detector:Detector")) == 0
+	f := {
+		"rule_id": "UAE-OPS-004",
+		"urn": lib.stack_urn,
+		"message": "prod stack has no GuardDuty detector",
+		"resource_type": "pulumi:pulumi:Stack",
+	}
+}

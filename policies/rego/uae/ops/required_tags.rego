@@ -1,0 +1,30 @@
+package uae.ops.required_tags
+
+import data.lib
+
+# METADATA
+# title: Taggable AWS resources carry environment, owner and data-classification tags
+# description: >-
+#   Every AWS resource whose type accepts tags (data/aws_taggable_types.json, generated from
+#   pulumi-aws) needs non-empty `environment`, `owner` and `data-classification` in its effective
+#   tags (provider default tags overlaid with the resource's own). A computed value counts as set.
+# custom:
+#   id: UAE-OPS-001
+#   severity: medium
+#   controls: ["UAE-PDPL-Art.20", "UAE-IAS", "ISO27001:A.8.9"]
+#   remediation: Set the tags once, in the provider's default_tags or the stack's tagging transform.
+deny contains f if {
+	some r in lib.live_resources
+	r.package == "aws"
+	r.type in _taggable
+	missing := [tag |
+		some tag in _required
+		not lib.has_value(object.get(object.get(r, "tags", {}), tag, null))
+	]
+	count(missing) > 0
+	f := lib.finding("UAE-OPS-001", r, sprintf("%s %q lacks tags %v", [r.type, r.name, missing]))
+}
+
+_required := ["environment", "owner", "data-classification"]
+
+_taggable := {t | some t in data.uae_data.aws_taggable_types.types}

@@ -1,0 +1,20 @@
+package uae.res.arn_regions_test
+
+import data.lib.fixtures_test as fx
+import data.uae.res.arn_regions
+
+test_uae_res_013_allows_home_and_global_arns if {
+	policy := fx.aws("aws:iam/policy:Policy", "reader", {"policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::uae-ml-lake/*\"},{\"Effect\":\"Allow\",\"Action\":\"kms:Decrypt\",\"Resource\":\"arn:aws:kms:me-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\"}]}"})
+	count(arn_regions.deny) == 0 with input as fx.prod([policy])
+}
+
+test_uae_res_013_denies_key_in_other_region if {
+	topic := fx.aws("aws:sns/topic:Topic", "alerts", {"kmsMasterKeyId": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"})
+	findings := arn_regions.deny with input as fx.prod([topic])
+	{f.urn | some f in findings} == {topic.urn}
+}
+
+test_uae_res_013_denies_arn_inside_policy_json if {
+	policy := fx.aws("aws:iam/policy:Policy", "writer", {"policy": "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:123456789012:ingest\"}]}"})
+	count(arn_regions.deny) == 1 with input as fx.prod([policy])
+}

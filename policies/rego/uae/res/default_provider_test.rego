@@ -1,0 +1,23 @@
+package uae.res.default_provider_test
+
+import data.lib.fixtures_test as fx
+import data.uae.res.default_provider
+
+_on_default(region, source) := object.union(fx.aws("aws:sqs/queue:Queue", "events", {}), {
+	"provider": "urn:pulumi:prod::uae-ml-platform::pulumi:providers:aws::default_7_51_1",
+	"region": region,
+	"region_source": source,
+})
+
+test_uae_res_003_allows_default_provider_configured_for_home if {
+	count(default_provider.deny) == 0 with input as fx.prod([_on_default("me-central-1", "config")])
+}
+
+test_uae_res_003_denies_default_provider_without_region if {
+	findings := default_provider.deny with input as fx.prod([_on_default(null, "unknown")])
+	{f.urn | some f in findings} == {_on_default(null, "unknown").urn}
+}
+
+test_uae_res_003_denies_default_provider_in_other_region if {
+	count(default_provider.deny) == 1 with input as fx.prod([_on_default("us-east-1", "config")])
+}

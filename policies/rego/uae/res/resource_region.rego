@@ -1,0 +1,28 @@
+package uae.res.resource_region
+
+import data.lib
+
+# METADATA
+# title: No per-resource region override outside me-central-1
+# description: >-
+#   pulumi-aws v7 accepts a `region` input on each resource, which bypasses the provider's
+#   region. A resource-level region must be literally me-central-1; a computed (unknown) region
+#   cannot be shown to stay in the UAE.
+# custom:
+#   id: UAE-RES-002
+#   severity: critical
+#   controls: ["UAE-PDPL-Art.22-23", "UAE-ICT-Health-Law", "ISO27001:A.5.23"]
+#   remediation: Remove the resource's `region` argument or set it to "me-central-1".
+deny contains f if {
+	some r in lib.live_resources
+	r.region_source == "resource"
+	region := object.get(r, "region", null)
+	region != lib.home_region
+	f := lib.finding("UAE-RES-002", r, sprintf(
+		"%s %q overrides its region to %v (must be %s)",
+		[r.type, r.name, _shown(region), lib.home_region],
+	))
+}
+
+_shown(region) := "<unknown at preview>" if lib.is_unknown(region)
+else := region

@@ -1,0 +1,127 @@
+"""The rule catalogue (METADATA annotations) is complete, valid and backed by tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platformctl.gate.catalogue import (
+    ALLOWED_CONTROLS,
+    SEVERITIES,
+    CatalogueError,
+    load_catalogue,
+    rule_tests,
+    validate,
+)
+from platformctl.gate.rego_engine import run_rego_tests
+
+RULES = validate()
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, bool]:
+    return {r.name: r.passed for r in run_rego_tests("regorus")}
+
+
+def test_catalogue_covers_every_domain() -> None:
+    assert {rule_id.split("-")[1] for rule_id in RULES} == {"RES", "ENC", "NET", "IAM", "K8S", "OPS"}
+    assert len(RULES) >= 50
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_metadata_is_complete(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    assert rule.title and rule.description and rule.remediation
+    assert rule.severity in SEVERITIES
+    assert set(rule.controls) <= ALLOWED_CONTROLS
+    assert rule.package.startswith("uae.") and rule.path.endswith(".rego")
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_has_passing_and_failing_fixture_tests(rule_id: str, results: dict[str, bool]) -> None:
+    tests = rule_tests(catalogue=RULES)[rule_id]
+    assert tests.allows, f"{rule_id} has no allows_ (passing fixture) test"
+    assert tests.denies, f"{rule_id} has no denies_ (failing fixture) test"
+    failed = [name for name in tests.allows + tests.denies if not results.get(name)]
+    assert failed == []
+
+
+def test_residency_rules_cite_cross_border_control() -> None:
+    for rule in RULES.values():
+        if rule.rule_id.startswith("UAE-RES-"):
+            assert "UAE-PDPL-Art.22-23" in rule.controls, rule.rule_id
+
+
+def _policy_tree(tmp_path: Path, metadata: str, body: str = 'f := {"rule_id": "UAE-ENC-901"}') -> Path:
+    package = tmp_path / "uae" / "enc"
+    package.mkdir(parents=True)
+    (package / "demo.rego").write_text(
+        f"package uae.enc.demo\n\n{metadata}deny contains f if {{\n\t{body}\n}}\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+_GOOD = """# METADATA
+# title: Demo
+# description: Demo rule.
+# custom:
+#   id: UAE-ENC-901
+#   severity: low
+#   controls: ["ISO27001:A.8.24"]
+#   remediation: Fix it.
+"""
+
+
+def test_accepts_a_well_formed_rule(tmp_path: Path) -> None:
+    assert set(load_catalogue(_policy_tree(tmp_path, _GOOD))) == {"UAE-ENC-901"}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (_GOOD.replace("# title: Demo\n", ""), "title"),
+        (_GOOD.replace("#   remediation: Fix it.\n", ""), "remediation"),
+        (_GOOD.replace("low", "urgent"), "severity"),
+        (_GOOD.replace("ISO27001:A.8.24", "ISO 27001 A.8.24"), "unknown control"),
+        (_GOOD.replace("UAE-ENC-901", "ENC-1"), "rule id"),
+        (_GOOD.replace("Fix it.", "Set a: b"), "not valid YAML"),
+        ("", "no METADATA"),
+    ],
+)
+def test_rejects_bad_metadata(tmp_path: Path, metadata: str, message: str) -> None:
+    with pytest.raises(CatalogueError, match=message):
+        load_catalogue(_policy_tree(tmp_path, metadata))
+
+
+def test_rejects_duplicate_rule_ids(tmp_path: Path) -> None:
+    root = _policy_tree(tmp_path, _GOOD)
+    (root / "uae" / "enc" / "copy.rego").write_text(
+        "package uae.enc.copy\n\n" + _GOOD + 'deny contains f if {\n\tf := {"rule_id": "UAE-ENC-901"}\n}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="also declared"):
+        load_catalogue(root)
+
+
+def test_rejects_findings_with_undeclared_rule_id(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="findings use rule ids"):
+        load_catalogue(_policy_tree(tmp_path, _GOOD, body='f := {"rule_id": "UAE-ENC-902"}'))
+
+
+def test_rejects_rule_without_denies_test(tmp_path: Path) -> None:
+    root = _policy_tree(tmp_path, _GOOD)
+    (root / "uae" / "enc" / "demo_test.rego").write_text(
+        "package uae.enc.demo_test\n\ntest_uae_enc_901_allows_nothing if true\n", encoding="utf-8"
+    )
+    with pytest.raises(CatalogueError, match="denies_"):
+        validate(root)
+
+
+def test_rejects_test_name_off_convention(tmp_path: Path) -> None:
+    root = _policy_tree(tmp_path, _GOOD)
+    (root / "uae" / "enc" / "demo_test.rego").write_text(
+        "package uae.enc.demo_test\n\ntest_bucket_is_fine if true\n", encoding="utf-8"
+    )
+    with pytest.raises(CatalogueError, match="does not start with"):
+        rule_tests(root)
