@@ -18,6 +18,7 @@ def replicate(document: dict[str, Any], target_resources: int) -> dict[str, Any]
     steps = list(copy.deepcopy(shared))
 
     for n in range(copies):
+
         def rename(urn: str, n: int = n) -> str:
             return urn if _shared(urn) else f"{urn}-r{n}"
 
@@ -29,6 +30,8 @@ def replicate(document: dict[str, Any], target_resources: int) -> dict[str, Any]
             if state.get("parent"):
                 state["parent"] = rename(state["parent"])
             state["dependencies"] = [rename(u) for u in state.get("dependencies", [])]
-            state["propertyDependencies"] = {k: [rename(u) for u in v] for k, v in state.get("propertyDependencies", {}).items()}
+            state["propertyDependencies"] = {
+                k: [rename(u) for u in v] for k, v in state.get("propertyDependencies", {}).items()
+            }
             steps.append(clone)
     return {**document, "steps": steps, "changeSummary": {"create": len(steps)}}

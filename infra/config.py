@@ -21,7 +21,25 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 GPU_FAMILIES = frozenset({"g5", "g6", "g6e", "p5en"})
 CPU_FAMILIES = frozenset({"c7i", "m7i", "r7i", "c8g", "m8g", "r8g", "t3"})
 KNOWN_GPU_FAMILIES_ELSEWHERE = frozenset(
-    {"g4dn", "g4ad", "g3", "p2", "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "inf1", "inf2", "trn1", "trn1n", "trn2", "dl1", "dl2q"}
+    {
+        "g4dn",
+        "g4ad",
+        "g3",
+        "p2",
+        "p3",
+        "p3dn",
+        "p4d",
+        "p4de",
+        "p5",
+        "p5e",
+        "inf1",
+        "inf2",
+        "trn1",
+        "trn1n",
+        "trn2",
+        "dl1",
+        "dl2q",
+    }
 )
 DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 NAT_MODES = ("single", "per-az")
@@ -235,7 +253,9 @@ def _node_pool(name: str, value: Any) -> NodePoolConfig:
                 f"(GPU families there: {', '.join(sorted(GPU_FAMILIES))})",
             )
         if family not in GPU_FAMILIES | CPU_FAMILIES:
-            raise ConfigError(f"{key}.instanceTypes", f"{instance_type}: family {family} is not approved for {HOME_REGION}")
+            raise ConfigError(
+                f"{key}.instanceTypes", f"{instance_type}: family {family} is not approved for {HOME_REGION}"
+            )
     sizes = {field: _int(pool.get(field), f"{key}.{field}") for field in ("minSize", "desiredSize", "maxSize")}
     if sizes["minSize"] > sizes["maxSize"]:
         raise ConfigError(f"{key}.minSize", f"min {sizes['minSize']} is greater than max {sizes['maxSize']}")
@@ -256,7 +276,9 @@ def _node_pool(name: str, value: Any) -> NodePoolConfig:
     )
 
 
-def parse_config(stack: str, raw: Mapping[str, Any], *, require_disabled_default_providers: bool = True) -> PlatformConfig:
+def parse_config(
+    stack: str, raw: Mapping[str, Any], *, require_disabled_default_providers: bool = True
+) -> PlatformConfig:
     """Validate a flat Pulumi config map (``namespace:key`` -> value) into a PlatformConfig.
 
     The engine may not expose ``pulumi:*`` keys to a running program, so the program itself checks

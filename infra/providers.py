@@ -29,7 +29,9 @@ def aws_provider(cfg: PlatformConfig) -> aws.Provider:
     )
 
 
-def kubeconfig(cluster_name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]) -> pulumi.Output[str]:
+def kubeconfig(
+    cluster_name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]
+) -> pulumi.Output[str]:
     """A kubeconfig that authenticates with `aws eks get-token` against the regional STS endpoint."""
 
     def render(args: list[str]) -> str:
@@ -61,7 +63,10 @@ def kubeconfig(cluster_name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_
 
 
 def kubernetes_provider(
-    name: str, cluster_name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pulumi.Input[str],
+    name: str,
+    cluster_name: pulumi.Input[str],
+    endpoint: pulumi.Input[str],
+    ca_data: pulumi.Input[str],
     opts: pulumi.ResourceOptions | None = None,
 ) -> k8s.Provider:
     """A Kubernetes provider bound to the platform's own cluster (never the ambient kubeconfig)."""

@@ -13,6 +13,7 @@ from platformctl.errors import PlatformError
 
 EXIT_OK, EXIT_DENY = 0, 1
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
+REPORT_SUFFIXES = {"text": ".txt", "json": ".json", "sarif": ".sarif", "junit": ".xml", "markdown": ".md"}
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -40,6 +41,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
         checkov=not args.no_checkov, today=args.today,
     )  # fmt: skip
     result = run_gate(args.previews, options)
+    if args.reports_dir:
+        # One evaluation, every format: what CI uploads and what `make demo` leaves behind.
+        stem = Path(args.reports_dir) / (result.stack_name.replace(",", "+") or "gate")
+        for fmt, suffix in REPORT_SUFFIXES.items():
+            _emit(RENDERERS[fmt](result), f"{stem}{suffix}")
     _emit(RENDERERS[args.format](result), args.output)
     if args.output and args.format != "text":
         # A file report still leaves a human-readable verdict on the terminal.
@@ -53,9 +59,15 @@ def residency_report(doc: dict[str, Any], findings: list[dict[str, Any]]) -> dic
         for r in doc["resources"]
         if r["package"] == "aws" and r["custom"]
     ]
-    providers = [{"urn": p["urn"], "region": p["region"], "default": p["default"]} for p in doc["providers"] if p["package"] == "aws"]
+    providers = [
+        {"urn": p["urn"], "region": p["region"], "default": p["default"]}
+        for p in doc["providers"]
+        if p["package"] == "aws"
+    ]
     egress = [f for f in findings if f["rule_id"].startswith("UAE-RES-")]
-    outside = [r for r in rows if r["region"] != doc["home_region"]] + [p for p in providers if p["region"] != doc["home_region"]]
+    outside = [r for r in rows if r["region"] != doc["home_region"]] + [
+        p for p in providers if p["region"] != doc["home_region"]
+    ]
     return {
         "stack": doc["stack"],
         "home_region": doc["home_region"],
@@ -86,10 +98,14 @@ def cmd_residency(args: argparse.Namespace) -> int:
             width = max((len(r["type"]) for r in rep["resources"]), default=0)
             for r in rep["resources"]:
                 mark = "" if r["region"] == rep["home_region"] else "   <-- outside the UAE"
-                lines.append(f"  {r['type']:<{width}}  {r['region'] or 'UNKNOWN':<14} ({r['region_source']})  {r['urn'].rsplit('::', 1)[-1]}{mark}")
+                lines.append(
+                    f"  {r['type']:<{width}}  {r['region'] or 'UNKNOWN':<14} ({r['region_source']})  {r['urn'].rsplit('::', 1)[-1]}{mark}"
+                )
             for f in rep["egress"]:
                 lines.append(f"  EGRESS {f['rule_id']}: {f['message']} [{f['urn']}]")
-            lines.append(f"  verdict: {'resident in ' + rep['home_region'] if rep['resident'] else 'DATA OR CONTROL LEAVES ' + rep['home_region']}")
+            lines.append(
+                f"  verdict: {'resident in ' + rep['home_region'] if rep['resident'] else 'DATA OR CONTROL LEAVES ' + rep['home_region']}"
+            )
         _emit("\n".join(lines) + "\n", args.output)
     return EXIT_OK if all(rep["resident"] for rep in reports) else EXIT_DENY
 
@@ -105,19 +121,26 @@ def cmd_controls(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add the gate-side sub-commands to the parser's subparsers action."""
-    gate = sub.add_parser("gate", help="evaluate preview documents with Rego and Checkov; exit 0 allow, 1 deny, 2 error")
+    gate = sub.add_parser(
+        "gate", help="evaluate preview documents with Rego and Checkov; exit 0 allow, 1 deny, 2 error"
+    )
     gate.add_argument("previews", nargs="+", metavar="PREVIEW.json", help="`pulumi preview --json` output(s)")
     gate.add_argument("--stack", help="stack name (default: from the URNs)")
     gate.add_argument("--format", choices=FORMATS, default="text")
     gate.add_argument("--output", help="write the report here (default stdout)")
+    gate.add_argument("--reports-dir", help="also write every format to DIR/<stack>.{txt,json,sarif,xml,md}")
     gate.add_argument("--waivers", help="waivers YAML file")
-    gate.add_argument("--engine", choices=("regorus", "opa"), default="regorus", help="Rego engine (default: embedded regorus)")
+    gate.add_argument(
+        "--engine", choices=("regorus", "opa"), default="regorus", help="Rego engine (default: embedded regorus)"
+    )
     gate.add_argument("--opa-url", help="OPA server for --engine opa, e.g. http://127.0.0.1:8181")
     gate.add_argument("--no-checkov", action="store_true", help="skip Checkov (reported as a warning)")
     gate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     gate.set_defaults(func=cmd_gate)
 
-    residency = sub.add_parser("residency", help="each resource's effective region and every egress path; exit 1 if anything leaves")
+    residency = sub.add_parser(
+        "residency", help="each resource's effective region and every egress path; exit 1 if anything leaves"
+    )
     residency.add_argument("previews", nargs="+", metavar="PREVIEW.json")
     residency.add_argument("--stack")
     residency.add_argument("--format", choices=("text", "json"), default="text")

@@ -113,9 +113,7 @@ def call_worker(
     """Run the worker once; return its parsed answer or raise CheckovError."""
     interpreter = python or checkov_python()
     if not interpreter.exists():
-        raise CheckovError(
-            f"checkov interpreter {interpreter} not found: create .venv-checkov or set {PYTHON_ENV_VAR}"
-        )
+        raise CheckovError(f"checkov interpreter {interpreter} not found: create .venv-checkov or set {PYTHON_ENV_VAR}")
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         completed = subprocess.run(
@@ -144,7 +142,9 @@ def call_worker(
     return answer
 
 
-def build_request(normalized: Mapping[str, Any]) -> tuple[dict[str, Any], tfplan.TerraformPlan, list[k8s_manifests.Manifest]]:
+def build_request(
+    normalized: Mapping[str, Any],
+) -> tuple[dict[str, Any], tfplan.TerraformPlan, list[k8s_manifests.Manifest]]:
     plan = tfplan.build_plan(normalized)
     manifests = k8s_manifests.render_all(normalized)
     request = {
@@ -166,7 +166,12 @@ def _environment(environment: str) -> str:
 
 
 def _finding(
-    check_id: str, urn: str, resource_type: str, checks: Mapping[str, Any], curated: Mapping[str, CuratedCheck], environment: str
+    check_id: str,
+    urn: str,
+    resource_type: str,
+    checks: Mapping[str, Any],
+    curated: Mapping[str, CuratedCheck],
+    environment: str,
 ) -> Finding:
     name = str((checks.get(check_id) or {}).get("name") or check_id)
     guideline = (checks.get(check_id) or {}).get("guideline")
@@ -237,7 +242,9 @@ def run_checkov(
     missing = expected - scanned
     if missing:
         sample = ", ".join(sorted(i for _, i in missing)[:5])
-        raise CheckovError(f"checkov scanned {len(scanned & expected)} of {len(expected)} expected resources; missing: {sample}")
+        raise CheckovError(
+            f"checkov scanned {len(scanned & expected)} of {len(expected)} expected resources; missing: {sample}"
+        )
 
     rendered = {m.urn for m in manifests}
     unmapped = tuple(u for u in plan.unmapped if u.urn not in rendered)

@@ -40,7 +40,9 @@ def controls_matrix() -> dict[str, list[dict[str, Any]]]:
             "severity": check.severity,
             "enforcement": ", ".join(f"{env}: {mode}" for env, mode in check.enforcement.items()),
             "source": "policies/checkov/checks" if check_id.startswith("CKV_UAE_") else "checkov built-in",
-            "tests": [CUSTOM_CHECK_TESTS] if check_id.startswith("CKV_UAE_") else ["tests/integration/test_checkov_runner.py"],
+            "tests": [CUSTOM_CHECK_TESTS]
+            if check_id.startswith("CKV_UAE_")
+            else ["tests/integration/test_checkov_runner.py"],
         }
         for control in check.controls:
             matrix[control].append(entry)
@@ -62,8 +64,16 @@ def render_controls_markdown(matrix: dict[str, list[dict[str, Any]]]) -> str:
         tests = sum(len(e["tests"]) for e in entries if e["engine"] == "rego")
         lines.append(f"| {control} | {len(entries)} | {rego} | {len(entries) - rego} | {tests} rego tests |")
     for control, entries in matrix.items():
-        lines += ["", f"## {control}", "", "| rule | engine | severity | enforcement | title | tests |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {control}",
+            "",
+            "| rule | engine | severity | enforcement | title | tests |",
+            "|---|---|---|---|---|---|",
+        ]
         for e in entries:
             tests = "<br>".join(f"`{t.rsplit('.', 1)[-1]}`" for t in e["tests"])
-            lines.append(f"| `{e['rule']}` | {e['engine']} | {e['severity']} | {e['enforcement']} | {e['title']} | {tests} |")
+            lines.append(
+                f"| `{e['rule']}` | {e['engine']} | {e['severity']} | {e['enforcement']} | {e['title']} | {tests} |"
+            )
     return "\n".join(lines) + "\n"

@@ -16,7 +16,9 @@ from typing import Any
 from platformctl.gate.tfplan import UNKNOWN
 
 # `kubernetes:<group>/<version>:<Kind>`; the core group is spelled `core` in tokens, absent in apiVersion.
-_TYPE_TOKEN = re.compile(r"^kubernetes:(?P<group>[A-Za-z0-9.\-]+)/(?P<version>v[0-9][A-Za-z0-9]*):(?P<kind>[A-Z][A-Za-z0-9]*)$")
+_TYPE_TOKEN = re.compile(
+    r"^kubernetes:(?P<group>[A-Za-z0-9.\-]+)/(?P<version>v[0-9][A-Za-z0-9]*):(?P<kind>[A-Z][A-Za-z0-9]*)$"
+)
 # Pulumi-side constructs whose type token looks like a manifest but is not one.
 NOT_MANIFEST_GROUPS = frozenset({"helm.sh", "yaml", "kustomize"})
 

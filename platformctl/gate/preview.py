@@ -34,7 +34,9 @@ KNOWN_OPS = frozenset(
         "remove-pending-replace", "import", "import-replacement",
     }
 )  # fmt: skip
-OPS_WITHOUT_NEW_STATE = frozenset({"delete", "delete-replaced", "read-discard", "discard-replaced", "remove-pending-replace"})
+OPS_WITHOUT_NEW_STATE = frozenset(
+    {"delete", "delete-replaced", "read-discard", "discard-replaced", "remove-pending-replace"}
+)
 _URN = re.compile(r"^urn:pulumi:(?P<stack>[^:]+)::(?P<project>[^:]+)::(?P<qualified>.+?)::(?P<name>.*)$")
 
 
@@ -55,7 +57,9 @@ def parse_urn(urn: Any, where: str) -> ParsedUrn:
         raise PreviewFormatError(f"{where}: urn must be a string, got {type(urn).__name__}")
     match = _URN.match(urn)
     if not match:
-        raise PreviewFormatError(f"{where}: {urn[:200]!r} is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)")
+        raise PreviewFormatError(
+            f"{where}: {urn[:200]!r} is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)"
+        )
     return ParsedUrn(match["stack"], match["project"], match["qualified"], match["name"])
 
 
@@ -212,7 +216,11 @@ def _package(type_: str) -> str:
 def normalize(document: dict[str, Any], *, source: str = "preview", stack: str | None = None) -> dict[str, Any]:
     """Validate a raw preview document and return the gate's normalized input (docs/gate-input.md)."""
     if "steps" not in document:
-        hint = " (this looks like a Terraform plan)" if "resource_changes" in document or "planned_values" in document else ""
+        hint = (
+            " (this looks like a Terraform plan)"
+            if "resource_changes" in document or "planned_values" in document
+            else ""
+        )
         raise PreviewFormatError(f"{source}: no 'steps' list: not a `pulumi preview --json` document{hint}")
     steps = document["steps"]
     if not isinstance(steps, list):
@@ -332,8 +340,11 @@ def _is_default_provider(urn: str) -> bool:
 
 
 def _providers(
-    steps: dict[str, dict[str, Any]], resources: dict[str, dict[str, Any]], config_region: str | None,
-    stack: str, project: str,
+    steps: dict[str, dict[str, Any]],
+    resources: dict[str, dict[str, Any]],
+    config_region: str | None,
+    stack: str,
+    project: str,
 ) -> list[dict[str, Any]]:
     referenced = {r["provider"] for r in resources.values() if r["provider"]}
     out = []

@@ -31,7 +31,6 @@ _PACKAGE_RE = re.compile(r"^package\s+([A-Za-z0-9_.]+)\s*$", re.MULTILINE)
 _TEST_RULE_RE = re.compile(r"^(test_[A-Za-z0-9_]+)\b", re.MULTILINE)
 
 
-
 @dataclass(frozen=True)
 class TestCase:
     __test__: ClassVar[bool] = False  # not a pytest class

@@ -40,7 +40,9 @@ def render_text(result: GateResult) -> str:
                 lines.append(f"      fix: {f.remediation}")
     lines.extend(f"warning: {w}" for w in result.warnings)
     s = result.summary()
-    lines.append(f"verdict: {result.verdict} ({s['blocking']} blocking, {s['waived']} waived, {s['advisory']} advisory)")
+    lines.append(
+        f"verdict: {result.verdict} ({s['blocking']} blocking, {s['waived']} waived, {s['advisory']} advisory)"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -153,15 +155,23 @@ def render_junit(result: GateResult) -> str:
         for rule_id in rule_ids:
             found = by_rule.get(rule_id, [])
             meta = result.rules.get(rule_id, {})
-            case = ET.SubElement(suite, "testcase", classname=f"gate.{stack.stack}", name=f"{rule_id} {meta.get('title', '')}".strip())
+            case = ET.SubElement(
+                suite, "testcase", classname=f"gate.{stack.stack}", name=f"{rule_id} {meta.get('title', '')}".strip()
+            )
             blocking = [f for f in found if f.blocking]
             if blocking:
                 failures += 1
-                failure = ET.SubElement(case, "failure", message=f"{len(blocking)} resource(s) violate {rule_id}", type=blocking[0].severity)
+                failure = ET.SubElement(
+                    case, "failure", message=f"{len(blocking)} resource(s) violate {rule_id}", type=blocking[0].severity
+                )
                 failure.text = "\n".join(f"{f.urn}: {f.message}" for f in blocking)
             elif found and all(f.waived for f in found if f.enforced) and any(f.waived for f in found):
                 skipped += 1
-                ET.SubElement(case, "skipped", message="waived: " + "; ".join(f"{f.urn} ({f.waiver['ticket']})" for f in found if f.waiver))
+                ET.SubElement(
+                    case,
+                    "skipped",
+                    message="waived: " + "; ".join(f"{f.urn} ({f.waiver['ticket']})" for f in found if f.waiver),
+                )
             elif found:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(f"advisory: {f.urn}: {f.message}" for f in found)

@@ -89,7 +89,11 @@ def _rego_findings(
     types = {r["urn"]: r["type"] for r in doc["resources"]}
     out = []
     for item in raw:
-        if not isinstance(item, dict) or not isinstance(item.get("rule_id"), str) or not isinstance(item.get("urn"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("rule_id"), str)
+            or not isinstance(item.get("urn"), str)
+        ):
             raise PolicyEngineError(f"rego returned a malformed finding: {str(item)[:200]}")
         meta = rules.get(item["rule_id"])
         if meta is None:
@@ -157,7 +161,9 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date
             break
     for index, waiver in enumerate(waivers):
         if waiver.expired(today):
-            warnings.append(f"waiver {waiver.ticket} ({waiver.rule} on {waiver.urn}) expired on {waiver.expires.isoformat()}")
+            warnings.append(
+                f"waiver {waiver.ticket} ({waiver.rule} on {waiver.urn}) expired on {waiver.expires.isoformat()}"
+            )
         elif index not in used:
             warnings.append(f"waiver {waiver.ticket} ({waiver.rule} on {waiver.urn}) matched no finding")
     return warnings
@@ -184,9 +190,13 @@ def run_gate(paths: Sequence[str], options: GateOptions) -> GateResult:
             findings.extend(checkov_findings)
         stacks.append(
             StackResult(
-                stack=doc["stack"], source=str(path), environment=doc["environment"],
+                stack=doc["stack"],
+                source=str(path),
+                environment=doc["environment"],
                 resources=sum(1 for r in doc["resources"] if r["custom"]),
-                checkov_scanned=scanned, checkov_unmapped=unmapped, findings=findings,
+                checkov_scanned=scanned,
+                checkov_unmapped=unmapped,
+                findings=findings,
             )  # fmt: skip
         )
     all_findings = [f for s in stacks for f in s.findings]
@@ -194,4 +204,3 @@ def run_gate(paths: Sequence[str], options: GateOptions) -> GateResult:
     if not options.checkov:
         warnings.append("checkov was disabled (--no-checkov): only Rego policies were evaluated")
     return GateResult(stacks=stacks, rules=rules, warnings=warnings)
-

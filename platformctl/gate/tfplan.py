@@ -113,7 +113,9 @@ OP_ACTIONS: dict[str, list[str]] = {
     "create-replacement": ["delete", "create"],
 }
 # Ops whose resource will not exist (or is not ours) after the deploy: no planned state to scan.
-NOT_PLANNED_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace", "read", "read-replacement"})
+NOT_PLANNED_OPS = frozenset(
+    {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace", "read", "read-replacement"}
+)
 
 _TYPE_TOKEN = re.compile(r"^aws:(?P<module>[a-z0-9]+)(?:/(?P<member>[A-Za-z0-9]+))?:(?P<cls>[A-Z][A-Za-z0-9]*)$")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

@@ -80,8 +80,14 @@ def _parse_one(index: int, item: Any, today: dt.date) -> Waiver:
     if not _RULE_ID.match(item["rule"]):
         raise WaiverError(f"{where}.rule {item['rule']!r} is not a rule id (UAE-XXX-NNN or CKV_XXX_N)")
     pattern = item["urn"]
-    if not pattern.startswith("urn:pulumi:") or pattern.rstrip("*").endswith("::") or pattern.replace("*", "") in ("", "urn:pulumi:"):
-        raise WaiverError(f"{where}.urn {pattern!r} must be a URN pattern naming a resource (urn:pulumi:<stack>::<project>::<type>::<name>)")
+    if (
+        not pattern.startswith("urn:pulumi:")
+        or pattern.rstrip("*").endswith("::")
+        or pattern.replace("*", "") in ("", "urn:pulumi:")
+    ):
+        raise WaiverError(
+            f"{where}.urn {pattern!r} must be a URN pattern naming a resource (urn:pulumi:<stack>::<project>::<type>::<name>)"
+        )
     if len(item["reason"].strip()) < 10:
         raise WaiverError(f"{where}.reason must explain the exception (10 characters or more)")
     expires = item["expires"]
@@ -93,7 +99,9 @@ def _parse_one(index: int, item: Any, today: dt.date) -> Waiver:
     if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
         raise WaiverError(f"{where}.expires must be a date (YYYY-MM-DD)")
     if (expires - today).days > MAX_DURATION_DAYS:
-        raise WaiverError(f"{where}.expires {expires} is more than {MAX_DURATION_DAYS} days away; waivers must be renewed yearly")
+        raise WaiverError(
+            f"{where}.expires {expires} is more than {MAX_DURATION_DAYS} days away; waivers must be renewed yearly"
+        )
     stacks = item.get("stacks", [])
     if not isinstance(stacks, list) or not all(isinstance(s, str) and s for s in stacks):
         raise WaiverError(f"{where}.stacks must be a list of stack names")

@@ -48,7 +48,12 @@ class OfflineMocks(pulumi_mocks.Mocks):
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
         if token in ("aws:index/getRegion:getRegion", "aws:index/getRegion:getRegion2"):
-            return {"name": HOME_REGION, "region": HOME_REGION, "id": HOME_REGION, "endpoint": f"ec2.{HOME_REGION}.amazonaws.com"}
+            return {
+                "name": HOME_REGION,
+                "region": HOME_REGION,
+                "id": HOME_REGION,
+                "endpoint": f"ec2.{HOME_REGION}.amazonaws.com",
+            }
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"names": ZONES, "zoneIds": ZONE_IDS, "id": HOME_REGION, "groupNames": [HOME_REGION]}
         raise SynthesisError(

@@ -51,7 +51,7 @@ K8S_FRAMEWORK = "kubernetes"
 CLI_TIMEOUT_S = 900
 
 
-class BadRequest(ValueError):
+class BadRequestError(ValueError):
     """The request document is not what the gate sends."""
 
 
@@ -59,20 +59,20 @@ def _read_request(raw: str) -> dict[str, Any]:
     try:
         request = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"request is not JSON: {exc}") from exc
+        raise BadRequestError(f"request is not JSON: {exc}") from exc
     if not isinstance(request, dict):
-        raise BadRequest("request must be a JSON object")
+        raise BadRequestError("request must be a JSON object")
     plan = request.get("plan")
     if not isinstance(plan, dict) or not isinstance(plan.get("planned_values", {}), dict):
-        raise BadRequest("request.plan must be a Terraform plan JSON object")
+        raise BadRequestError("request.plan must be a Terraform plan JSON object")
     manifests = request.get("manifests", [])
     if not isinstance(manifests, list) or not all(
         isinstance(m, dict) and isinstance(m.get("id"), str) and isinstance(m.get("manifest"), dict) for m in manifests
     ):
-        raise BadRequest("request.manifests must be a list of {id: str, manifest: object}")
+        raise BadRequestError("request.manifests must be a list of {id: str, manifest: object}")
     dirs = request.get("external_checks_dirs", [str(DEFAULT_CHECKS_DIR)])
     if not isinstance(dirs, list) or not all(isinstance(d, str) and Path(d).is_dir() for d in dirs):
-        raise BadRequest(f"request.external_checks_dirs must list existing directories: {dirs!r}")
+        raise BadRequestError(f"request.external_checks_dirs must list existing directories: {dirs!r}")
     return request
 
 
@@ -186,7 +186,9 @@ def run_fast(request: dict[str, Any]) -> dict[str, Any]:
 
 def _cli_records(report: dict[str, Any]) -> list[dict[str, Any]]:
     results = report.get("results", {})
-    return [record for state in ("passed_checks", "failed_checks", "skipped_checks") for record in results.get(state, [])]
+    return [
+        record for state in ("passed_checks", "failed_checks", "skipped_checks") for record in results.get(state, [])
+    ]
 
 
 def run_cli(request: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         raw = Path(args.request).read_text() if args.request else sys.stdin.read()
         request = _read_request(raw)
-    except (BadRequest, OSError) as exc:
+    except (BadRequestError, OSError) as exc:
         print(f"checkov worker: bad request: {exc}", file=sys.stderr)
         return 2
     try:

@@ -47,22 +47,39 @@ def _aws(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[st
 def platform_stack() -> dict[str, Any]:
     """A small prod-like stack with known misconfigurations (and fixed twins)."""
     key = _aws("aws:kms/key:Key", "data", {"enableKeyRotation": False, "description": "data at rest"})
-    bucket = _aws("aws:s3/bucket:Bucket", "offline-store", {"bucketPrefix": "offline-store-", "tags": {"data-classification": "confidential"}})
+    bucket = _aws(
+        "aws:s3/bucket:Bucket",
+        "offline-store",
+        {"bucketPrefix": "offline-store-", "tags": {"data-classification": "confidential"}},
+    )
     sse = _aws(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "offline-store",
-        {"bucket": UNKNOWN, "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": UNKNOWN}}]},
+        {
+            "bucket": UNKNOWN,
+            "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": UNKNOWN}}],
+        },
         property_dependencies={"bucket": [bucket["urn"]], "rules": [key["urn"]]},
     )
     cluster = _aws(
         "aws:eks/cluster:Cluster",
         "ml",
-        {"roleArn": UNKNOWN, "vpcConfig": {"subnetIds": [UNKNOWN], "endpointPublicAccess": True}, "enabledClusterLogTypes": ["api"]},
+        {
+            "roleArn": UNKNOWN,
+            "vpcConfig": {"subnetIds": [UNKNOWN], "endpointPublicAccess": True},
+            "enabledClusterLogTypes": ["api"],
+        },
     )
     gpu = _aws(
         "aws:eks/nodeGroup:NodeGroup",
         "gpu",
-        {"clusterName": UNKNOWN, "nodeRoleArn": UNKNOWN, "subnetIds": [UNKNOWN], "instanceTypes": ["p4d.24xlarge"], "scalingConfig": {"desiredSize": 1, "maxSize": 2, "minSize": 0}},
+        {
+            "clusterName": UNKNOWN,
+            "nodeRoleArn": UNKNOWN,
+            "subnetIds": [UNKNOWN],
+            "instanceTypes": ["p4d.24xlarge"],
+            "scalingConfig": {"desiredSize": 1, "maxSize": 2, "minSize": 0},
+        },
         property_dependencies={"clusterName": [cluster["urn"]]},
     )
     kafka = _aws(
@@ -78,7 +95,13 @@ def platform_stack() -> dict[str, Any]:
     sg = _aws(
         "aws:ec2/securityGroup:SecurityGroup",
         "bastion",
-        {"description": "bastion", "vpcId": UNKNOWN, "ingress": [{"description": "ssh", "fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]}]},
+        {
+            "description": "bastion",
+            "vpcId": UNKNOWN,
+            "ingress": [
+                {"description": "ssh", "fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]}
+            ],
+        },
     )
     bahrain = _aws("aws:s3/bucket:Bucket", "dr-copy", {"region": "me-south-1"})
     deployment = {
@@ -92,17 +115,46 @@ def platform_stack() -> dict[str, Any]:
             "metadata": {"namespace": "serving"},
             "spec": {
                 "selector": {"matchLabels": {"app": "predictor"}},
-                "template": {"metadata": {"labels": {"app": "predictor"}}, "spec": {"containers": [{"name": "p", "image": "predictor:latest", "securityContext": {"privileged": True}}]}},
+                "template": {
+                    "metadata": {"labels": {"app": "predictor"}},
+                    "spec": {
+                        "containers": [
+                            {"name": "p", "image": "predictor:latest", "securityContext": {"privileged": True}}
+                        ]
+                    },
+                },
             },
         },
         "provider": None,
         "tags": None,
         "property_dependencies": {},
     }
-    component = {"urn": f"{STACK}uae:platform:Stack::platform", "name": "platform", "type": "uae:platform:Stack", "package": "uae", "custom": False, "op": "create", "inputs": {}}
-    chart = {"urn": f"{STACK}kubernetes:helm.sh/v3:Release::grafana", "name": "grafana", "type": "kubernetes:helm.sh/v3:Release", "package": "kubernetes", "custom": True, "op": "create", "inputs": {}}
+    component = {
+        "urn": f"{STACK}uae:platform:Stack::platform",
+        "name": "platform",
+        "type": "uae:platform:Stack",
+        "package": "uae",
+        "custom": False,
+        "op": "create",
+        "inputs": {},
+    }
+    chart = {
+        "urn": f"{STACK}kubernetes:helm.sh/v3:Release::grafana",
+        "name": "grafana",
+        "type": "kubernetes:helm.sh/v3:Release",
+        "package": "kubernetes",
+        "custom": True,
+        "op": "create",
+        "inputs": {},
+    }
     resources = [component, key, bucket, sse, cluster, gpu, kafka, sg, bahrain, deployment, chart]
-    return {"schema": "uae-ml-platform/gate-input/v1", "stack": "prod", "environment": "prod", "home_region": "me-central-1", "resources": resources}
+    return {
+        "schema": "uae-ml-platform/gate-input/v1",
+        "stack": "prod",
+        "environment": "prod",
+        "home_region": "me-central-1",
+        "resources": resources,
+    }
 
 
 def _urn(stack: dict[str, Any], name: str) -> str:

@@ -65,8 +65,23 @@ def test_denied_change_reports_json_with_the_documented_fields(tmp_path: Path) -
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     assert report["verdict"] == "deny"
-    finding = next(f for f in report["findings"] if f["urn"].endswith("keys-data-lake") and not f["waived"] and f["engine"] == "rego")
-    assert set(finding) >= {"rule_id", "engine", "severity", "urn", "type", "message", "remediation", "controls", "waived", "waiver"}
+    finding = next(
+        f
+        for f in report["findings"]
+        if f["urn"].endswith("keys-data-lake") and not f["waived"] and f["engine"] == "rego"
+    )
+    assert set(finding) >= {
+        "rule_id",
+        "engine",
+        "severity",
+        "urn",
+        "type",
+        "message",
+        "remediation",
+        "controls",
+        "waived",
+        "waiver",
+    }
     assert finding["type"] == "aws:kms/key:Key" and finding["controls"]
 
 
@@ -89,14 +104,20 @@ def _waivers(tmp_path: Path, rule_ids: list[str], expires: dt.date) -> Path:
 def test_waivers_allow_but_stay_visible_and_expire(tmp_path: Path) -> None:
     preview = write_preview(tmp_path, "prod", _delete_data_lake_key)
     denied = json.loads(gate(str(preview), "--format", "json").stdout)
-    rule_ids = sorted({f["rule_id"] for f in denied["findings"] if f["urn"].endswith("keys-data-lake") and f["enforced"]})
+    rule_ids = sorted(
+        {f["rule_id"] for f in denied["findings"] if f["urn"].endswith("keys-data-lake") and f["enforced"]}
+    )
     assert rule_ids
-    waived = gate(str(preview), "--format", "json", "--waivers", str(_waivers(tmp_path, rule_ids, TODAY + dt.timedelta(days=30))))
+    waived = gate(
+        str(preview), "--format", "json", "--waivers", str(_waivers(tmp_path, rule_ids, TODAY + dt.timedelta(days=30)))
+    )
     assert waived.returncode == 0, waived.stdout
     report = json.loads(waived.stdout)
     lake = [f for f in report["findings"] if f["urn"].endswith("keys-data-lake") and f["rule_id"] in rule_ids]
     assert lake and all(f["waived"] and f["waiver"]["ticket"] == "SEC-42" for f in lake)
-    expired = gate(str(preview), "--format", "json", "--waivers", str(_waivers(tmp_path, rule_ids, TODAY - dt.timedelta(days=1))))
+    expired = gate(
+        str(preview), "--format", "json", "--waivers", str(_waivers(tmp_path, rule_ids, TODAY - dt.timedelta(days=1)))
+    )
     assert expired.returncode == 1
     assert any("expired" in w for w in json.loads(expired.stdout)["warnings"])
 
@@ -173,7 +194,9 @@ def test_junit_and_markdown_reports(tmp_path: Path) -> None:
 def test_stack_comes_from_flag_or_urns(tmp_path: Path) -> None:
     preview = write_preview(tmp_path, "staging")
     assert json.loads(gate(str(preview), "--format", "json").stdout)["stack"] == "staging"
-    assert json.loads(gate(str(preview), "--format", "json", "--stack", "staging-blue").stdout)["stack"] == "staging-blue"
+    assert (
+        json.loads(gate(str(preview), "--format", "json", "--stack", "staging-blue").stdout)["stack"] == "staging-blue"
+    )
 
 
 def test_several_previews_in_one_run(tmp_path: Path) -> None:
@@ -196,3 +219,35 @@ def test_secrets_are_never_printed(tmp_path: Path) -> None:
     for fmt in ("text", "json", "sarif", "junit", "markdown"):
         proc = gate(str(preview), "--format", fmt)
         assert "s3cr3t-value-xyz" not in proc.stdout + proc.stderr
+
+
+def residency(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "platformctl.cli", "residency", *args],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
+
+
+def test_residency_lists_every_region_and_egress_path(tmp_path: Path) -> None:
+    resident = residency(str(write_preview(tmp_path, "prod")), "--format", "json")
+    assert resident.returncode == 0, resident.stderr
+    report = json.loads(resident.stdout)
+    assert report["resident"] and report["egress"] == []
+    assert report["resources"] and {r["region"] for r in report["resources"]} == {"me-central-1"}
+
+    def escape(doc: dict[str, Any]) -> None:
+        for step in doc["steps"]:
+            if step["urn"].endswith("aws:s3/bucket:Bucket::audit-trail"):
+                step["newState"]["inputs"]["region"] = "eu-west-1"
+
+    leaking = residency(str(write_preview(tmp_path, "prod", escape)))
+    assert leaking.returncode == 1
+    line = next(line for line in leaking.stdout.splitlines() if "audit-trail" in line and "eu-west-1" in line)
+    assert "outside the UAE" in line
+    assert "EGRESS UAE-RES-" in leaking.stdout and "LEAVES me-central-1" in leaking.stdout
+
+
+def test_reports_dir_writes_every_format_from_one_evaluation(tmp_path: Path) -> None:
+    preview = write_preview(tmp_path, "dev")
+    reports = tmp_path / "reports"
+    assert gate(str(preview), "--reports-dir", str(reports)).returncode == 0
+    assert sorted(p.name for p in reports.iterdir()) == ["dev.json", "dev.md", "dev.sarif", "dev.txt", "dev.xml"]
+    assert json.loads((reports / "dev.json").read_text())["verdict"] == "allow"

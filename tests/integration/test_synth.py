@@ -112,7 +112,9 @@ def test_prod_protects_stateful_resources_and_dev_does_not() -> None:
 
 
 def test_nat_gateways_follow_the_stack() -> None:
-    counts = {stack: sum(s["type"] == "aws:ec2/natGateway:NatGateway" for s in _states(preview(stack))) for stack in STACKS}
+    counts = {
+        stack: sum(s["type"] == "aws:ec2/natGateway:NatGateway" for s in _states(preview(stack))) for stack in STACKS
+    }
     assert counts == {"dev": 1, "staging": 1, "prod": 3}
 
 
@@ -139,7 +141,9 @@ def test_unknown_stack_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> N
 def test_broken_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     stacks = tmp_path / "stacks"
     stacks.mkdir()
-    text = (REPO / "stacks" / "Pulumi.dev.yaml").read_text().replace("aws:region: me-central-1", "aws:region: me-south-1")
+    text = (
+        (REPO / "stacks" / "Pulumi.dev.yaml").read_text().replace("aws:region: me-central-1", "aws:region: me-south-1")
+    )
     (stacks / "Pulumi.dev.yaml").write_text(text)
     code = f"import sys; from platformctl.cli import main; sys.exit(main(['synth', '--stack', 'dev', '--stacks-dir', {str(stacks)!r}]))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)

@@ -151,61 +151,224 @@ def _trail_to_foreign_bucket(doc: Doc) -> str:
 MUTATIONS: dict[str, tuple[Callable[[Doc], str], set[str] | None]] = {
     # residency
     "provider-region": (_provider_region, None),
-    "resource-region-override": (edit("aws:s3/bucket:Bucket", "audit-trail", lambda i: i.update(region="us-east-1")), None),
-    "subnet-outside-uae": (edit("aws:ec2/subnet:Subnet", "network-private-a", lambda i: i.update(availabilityZone="me-south-1a")), None),
+    "resource-region-override": (
+        edit("aws:s3/bucket:Bucket", "audit-trail", lambda i: i.update(region="us-east-1")),
+        None,
+    ),
+    "subnet-outside-uae": (
+        edit("aws:ec2/subnet:Subnet", "network-private-a", lambda i: i.update(availabilityZone="me-south-1a")),
+        None,
+    ),
     "kms-multi-region": (edit("aws:kms/key:Key", "keys-data-lake", lambda i: i.update(multiRegion=True)), None),
     "second-provider-elsewhere": (_second_provider_bucket, None),
     "default-provider-elsewhere": (_default_provider_resource, None),
-    "gpu-family-not-in-region": (edit("aws:eks/nodeGroup:NodeGroup", "nodepools-gputraining", lambda i: i.update(instanceTypes=["p4d.24xlarge"])), None),
-    "s3-replication-abroad": (lambda d: add(d, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "crr", {
-        "bucket": UNKNOWN, "role": UNKNOWN, "rules": [{"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::dr-eu-west-1"}}],
-        "region": "me-central-1"}), None),  # fmt: skip
-    "ecr-replication-abroad": (lambda d: add(d, "aws:ecr/replicationConfiguration:ReplicationConfiguration", "ecr-dr", {
-        "replicationConfiguration": {"rules": [{"destinations": [{"region": "eu-central-1", "registryId": "111122223333"}]}]}}), None),  # fmt: skip
-    "dynamodb-global-table": (lambda d: add(d, "aws:dynamodb/table:Table", "features", {"hashKey": "id", "attributes": [{"name": "id", "type": "S"}],
-        "billingMode": "PAY_PER_REQUEST", "replicas": [{"regionName": "eu-west-1"}], "serverSideEncryption": {"enabled": True}}), None),  # fmt: skip
+    "gpu-family-not-in-region": (
+        edit(
+            "aws:eks/nodeGroup:NodeGroup", "nodepools-gputraining", lambda i: i.update(instanceTypes=["p4d.24xlarge"])
+        ),
+        None,
+    ),
+    "s3-replication-abroad": (
+        lambda d: add(
+            d,
+            "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+            "crr",
+            {
+                "bucket": UNKNOWN,
+                "role": UNKNOWN,
+                "rules": [{"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::dr-eu-west-1"}}],
+                "region": "me-central-1",
+            },
+        ),
+        None,
+    ),  # fmt: skip
+    "ecr-replication-abroad": (
+        lambda d: add(
+            d,
+            "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+            "ecr-dr",
+            {
+                "replicationConfiguration": {
+                    "rules": [{"destinations": [{"region": "eu-central-1", "registryId": "111122223333"}]}]
+                }
+            },
+        ),
+        None,
+    ),  # fmt: skip
+    "dynamodb-global-table": (
+        lambda d: add(
+            d,
+            "aws:dynamodb/table:Table",
+            "features",
+            {
+                "hashKey": "id",
+                "attributes": [{"name": "id", "type": "S"}],
+                "billingMode": "PAY_PER_REQUEST",
+                "replicas": [{"regionName": "eu-west-1"}],
+                "serverSideEncryption": {"enabled": True},
+            },
+        ),
+        None,
+    ),  # fmt: skip
     "cloudfront": (lambda d: add(d, "aws:cloudfront/distribution:Distribution", "cdn", {"enabled": True}), None),
-    "backup-copy-abroad": (lambda d: add(d, "aws:backup/plan:Plan", "dr", {"rules": [{"ruleName": "daily", "targetVaultName": "vault",
-        "copyActions": [{"destinationVaultArn": "arn:aws:backup:eu-west-1:111122223333:backup-vault:dr"}]}]}), None),  # fmt: skip
+    "backup-copy-abroad": (
+        lambda d: add(
+            d,
+            "aws:backup/plan:Plan",
+            "dr",
+            {
+                "rules": [
+                    {
+                        "ruleName": "daily",
+                        "targetVaultName": "vault",
+                        "copyActions": [
+                            {"destinationVaultArn": "arn:aws:backup:eu-west-1:111122223333:backup-vault:dr"}
+                        ],
+                    }
+                ]
+            },
+        ),
+        None,
+    ),  # fmt: skip
     "trail-to-foreign-bucket": (_trail_to_foreign_bucket, None),
     # encryption
     "kms-rotation-off": (edit("aws:kms/key:Key", "keys-logs", lambda i: i.update(enableKeyRotation=False)), None),
-    "s3-sse-aes256": (edit("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "audit-trail",
-                           lambda i: i["rules"][0]["applyServerSideEncryptionByDefault"].update(sseAlgorithm="AES256", kmsMasterKeyId=None)),
-                      {"aws:s3/bucket:Bucket::audit-trail"}),  # fmt: skip
-    "s3-public-access-block-off": (edit("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "audit-trail",
-                                        lambda i: i.update(restrictPublicBuckets=False)), {"aws:s3/bucket:Bucket::audit-trail"}),  # fmt: skip
-    "s3-versioning-suspended": (edit("aws:s3/bucketVersioning:BucketVersioning", "audit-trail",
-                                     lambda i: i.update(versioningConfiguration={"status": "Suspended"})), {"aws:s3/bucket:Bucket::audit-trail"}),  # fmt: skip
+    "s3-sse-aes256": (
+        edit(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "audit-trail",
+            lambda i: i["rules"][0]["applyServerSideEncryptionByDefault"].update(
+                sseAlgorithm="AES256", kmsMasterKeyId=None
+            ),
+        ),
+        {"aws:s3/bucket:Bucket::audit-trail"},
+    ),  # fmt: skip
+    "s3-public-access-block-off": (
+        edit(
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "audit-trail",
+            lambda i: i.update(restrictPublicBuckets=False),
+        ),
+        {"aws:s3/bucket:Bucket::audit-trail"},
+    ),  # fmt: skip
+    "s3-versioning-suspended": (
+        edit(
+            "aws:s3/bucketVersioning:BucketVersioning",
+            "audit-trail",
+            lambda i: i.update(versioningConfiguration={"status": "Suspended"}),
+        ),
+        {"aws:s3/bucket:Bucket::audit-trail"},
+    ),  # fmt: skip
     "s3-public-acl": (edit("aws:s3/bucket:Bucket", "audit-trail", lambda i: i.update(acl="public-read")), None),
-    "eks-public-endpoint": (edit("aws:eks/cluster:Cluster", "cluster-eks", lambda i: i["vpcConfig"].update(
-        endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"])), None),  # fmt: skip
-    "eks-no-secrets-encryption": (edit("aws:eks/cluster:Cluster", "cluster-eks", lambda i: i.pop("encryptionConfig")), None),
-    "eks-no-audit-logs": (edit("aws:eks/cluster:Cluster", "cluster-eks", lambda i: i.update(enabledClusterLogTypes=["api"])), None),
-    "launch-template-unencrypted": (edit("aws:ec2/launchTemplate:LaunchTemplate", "nodepools-system",
-                                         lambda i: i["blockDeviceMappings"][0]["ebs"].update(encrypted="false")), None),  # fmt: skip
-    "msk-plaintext": (lambda d: add(d, "aws:msk/cluster:Cluster", "events", {"clusterName": "events", "kafkaVersion": "3.7.x",
-        "numberOfBrokerNodes": 3, "brokerNodeGroupInfo": {"instanceType": "kafka.m7g.large", "clientSubnets": [UNKNOWN]},
-        "encryptionInfo": {"encryptionInTransit": {"clientBroker": "PLAINTEXT", "inCluster": True}}}), None),  # fmt: skip
-    "elasticache-no-transit-encryption": (lambda d: add(d, "aws:elasticache/replicationGroup:ReplicationGroup", "online-store", {
-        "description": "feast", "nodeType": "cache.r7g.large", "atRestEncryptionEnabled": "true", "transitEncryptionEnabled": False}), None),  # fmt: skip
-    "rds-public-unencrypted": (lambda d: add(d, "aws:rds/instance:Instance", "registry-db", {"instanceClass": "db.m7i.large",
-        "engine": "postgres", "publiclyAccessible": True, "storageEncrypted": False, "allocatedStorage": 20}), None),  # fmt: skip
+    "eks-public-endpoint": (
+        edit(
+            "aws:eks/cluster:Cluster",
+            "cluster-eks",
+            lambda i: i["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]),
+        ),
+        None,
+    ),  # fmt: skip
+    "eks-no-secrets-encryption": (
+        edit("aws:eks/cluster:Cluster", "cluster-eks", lambda i: i.pop("encryptionConfig")),
+        None,
+    ),
+    "eks-no-audit-logs": (
+        edit("aws:eks/cluster:Cluster", "cluster-eks", lambda i: i.update(enabledClusterLogTypes=["api"])),
+        None,
+    ),
+    "launch-template-unencrypted": (
+        edit(
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "nodepools-system",
+            lambda i: i["blockDeviceMappings"][0]["ebs"].update(encrypted="false"),
+        ),
+        None,
+    ),  # fmt: skip
+    "msk-plaintext": (
+        lambda d: add(
+            d,
+            "aws:msk/cluster:Cluster",
+            "events",
+            {
+                "clusterName": "events",
+                "kafkaVersion": "3.7.x",
+                "numberOfBrokerNodes": 3,
+                "brokerNodeGroupInfo": {"instanceType": "kafka.m7g.large", "clientSubnets": [UNKNOWN]},
+                "encryptionInfo": {"encryptionInTransit": {"clientBroker": "PLAINTEXT", "inCluster": True}},
+            },
+        ),
+        None,
+    ),  # fmt: skip
+    "elasticache-no-transit-encryption": (
+        lambda d: add(
+            d,
+            "aws:elasticache/replicationGroup:ReplicationGroup",
+            "online-store",
+            {
+                "description": "feast",
+                "nodeType": "cache.r7g.large",
+                "atRestEncryptionEnabled": "true",
+                "transitEncryptionEnabled": False,
+            },
+        ),
+        None,
+    ),  # fmt: skip
+    "rds-public-unencrypted": (
+        lambda d: add(
+            d,
+            "aws:rds/instance:Instance",
+            "registry-db",
+            {
+                "instanceClass": "db.m7i.large",
+                "engine": "postgres",
+                "publiclyAccessible": True,
+                "storageEncrypted": False,
+                "allocatedStorage": 20,
+            },
+        ),
+        None,
+    ),  # fmt: skip
     # network
-    "sg-ssh-from-internet": (edit("aws:ec2/securityGroup:SecurityGroup", "network-endpoints", lambda i: i["ingress"].append(
-        {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]})), None),  # fmt: skip
+    "sg-ssh-from-internet": (
+        edit(
+            "aws:ec2/securityGroup:SecurityGroup",
+            "network-endpoints",
+            lambda i: i["ingress"].append(
+                {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}
+            ),
+        ),
+        None,
+    ),  # fmt: skip
     "sg-rule-rdp-from-internet": (_sg_rule(3389), None),
-    "vpc-without-flow-log": (lambda d: _remove(d, "aws:ec2/flowLog:FlowLog") and find(d, "aws:ec2/vpc:Vpc", "network-vpc")["urn"], None),
+    "vpc-without-flow-log": (
+        lambda d: _remove(d, "aws:ec2/flowLog:FlowLog") and find(d, "aws:ec2/vpc:Vpc", "network-vpc")["urn"],
+        None,
+    ),
     # identity
     "iam-star-star": (_edit_policy_statement, None),
-    "admin-attachment": (edit("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "nodepools-node-AmazonEKSWorkerNodePolicy",
-                              lambda i: i.update(policyArn="arn:aws:iam::aws:policy/AdministratorAccess")), None),  # fmt: skip
+    "admin-attachment": (
+        edit(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "nodepools-node-AmazonEKSWorkerNodePolicy",
+            lambda i: i.update(policyArn="arn:aws:iam::aws:policy/AdministratorAccess"),
+        ),
+        None,
+    ),  # fmt: skip
     "iam-access-key": (lambda d: add(d, "aws:iam/accessKey:AccessKey", "ci-key", {"user": "ci"}), None),
     # kubernetes
-    "gpu-node-group-untainted": (edit("aws:eks/nodeGroup:NodeGroup", "nodepools-gputraining", lambda i: i.update(taints=[])), None),
-    "privileged-pod": (_pod({"securityContext": {"privileged": True, "runAsNonRoot": True, "allowPrivilegeEscalation": False}}), None),
+    "gpu-node-group-untainted": (
+        edit("aws:eks/nodeGroup:NodeGroup", "nodepools-gputraining", lambda i: i.update(taints=[])),
+        None,
+    ),
+    "privileged-pod": (
+        _pod({"securityContext": {"privileged": True, "runAsNonRoot": True, "allowPrivilegeEscalation": False}}),
+        None,
+    ),
     "image-from-docker-hub": (_pod({"image": "docker.io/library/python:3.11"}), None),
-    "image-latest-tag": (_pod({"image": "111122223333.dkr.ecr.me-central-1.amazonaws.com/uae-ml-prod/serving:latest"}), None),
+    "image-latest-tag": (
+        _pod({"image": "111122223333.dkr.ecr.me-central-1.amazonaws.com/uae-ml-prod/serving:latest"}),
+        None,
+    ),
     "no-resource-limits": (_pod({"resources": {}}), None),
     "secret-in-env": (_pod({"env": [{"name": "DB_PASSWORD", "value": "hunter2"}]}), None),
     # operations
@@ -213,7 +376,10 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], str], set[str] | None]] = {
     "prod-delete-stateful": (lambda d: set_op(d, "aws:kms/key:Key", "keys-data-lake", "delete"), None),
     "prod-replace-cluster": (lambda d: set_op(d, "aws:eks/cluster:Cluster", "cluster-eks", "replace"), None),
     "no-guardduty": (lambda d: _remove(d, "aws:guardduty/detector:Detector"), None),
-    "trail-without-validation": (edit("aws:cloudtrail/trail:Trail", "audit-trail", lambda i: i.update(enableLogFileValidation=False)), None),
+    "trail-without-validation": (
+        edit("aws:cloudtrail/trail:Trail", "audit-trail", lambda i: i.update(enableLogFileValidation=False)),
+        None,
+    ),
 }
 
 

@@ -192,7 +192,10 @@ def test_admin_roles_get_access_entries_with_cluster_admin(infra_mocks):
     assert entry.inputs["principalArn"] == association.inputs["principalArn"] == ADMIN
     assert association.inputs["policyArn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
     assert association.inputs["accessScope"] == {"type": "cluster"}
-    assert infra_mocks("staging", {"uae-ml-platform:cluster.adminRoleArns": []}).of_type("aws:eks/accessEntry:AccessEntry") == []
+    assert (
+        infra_mocks("staging", {"uae-ml-platform:cluster.adminRoleArns": []}).of_type("aws:eks/accessEntry:AccessEntry")
+        == []
+    )
 
 
 def test_addons_are_pinned_and_ebs_csi_trusts_only_its_service_account(synth):

@@ -72,7 +72,9 @@ ALL_PATHS = [p for p in _paths(SEED) if p]
 
 @settings(max_examples=400, deadline=None)
 @given(st.sampled_from(ALL_PATHS), json_values, st.booleans())
-def test_structural_mutations_of_a_preview_either_parse_or_are_refused(path: tuple[Any, ...], value: Any, delete: bool) -> None:
+def test_structural_mutations_of_a_preview_either_parse_or_are_refused(
+    path: tuple[Any, ...], value: Any, delete: bool
+) -> None:
     doc = copy.deepcopy(SEED)
     parent = doc
     for key in path[:-1]:

@@ -44,12 +44,28 @@ def doc(*steps: dict[str, Any], config: dict[str, Any] | None = None) -> dict[st
         "newState": {"urn": PROVIDER, "custom": True, "type": "pulumi:providers:aws",
                      "inputs": {"region": "me-central-1", "defaultTags": json.dumps({"tags": {"owner": "platform", "environment": "prod"}})}},
     }  # fmt: skip
-    stack = {"op": "same", "urn": STACK_URN, "newState": {"urn": STACK_URN, "custom": False, "type": "pulumi:pulumi:Stack"}}
-    return {"config": config if config is not None else {"aws:region": "me-central-1"}, "steps": [stack, provider_step, *steps]}
+    stack = {
+        "op": "same",
+        "urn": STACK_URN,
+        "newState": {"urn": STACK_URN, "custom": False, "type": "pulumi:pulumi:Stack"},
+    }
+    return {
+        "config": config if config is not None else {"aws:region": "me-central-1"},
+        "steps": [stack, provider_step, *steps],
+    }
 
 
 def test_tags_merge_provider_defaults_under_resource_tags() -> None:
-    n = normalize(doc(step("create", "aws:s3/bucket:Bucket", "lake", {"tags": {"owner": "data", "data-classification": "restricted"}})))
+    n = normalize(
+        doc(
+            step(
+                "create",
+                "aws:s3/bucket:Bucket",
+                "lake",
+                {"tags": {"owner": "data", "data-classification": "restricted"}},
+            )
+        )
+    )
     bucket = n["resources"][-1]
     assert bucket["tags"] == {"owner": "data", "environment": "prod", "data-classification": "restricted"}
     assert bucket["region"] == "me-central-1" and bucket["region_source"] == "provider"
@@ -62,7 +78,11 @@ def test_per_resource_region_override_wins() -> None:
 
 
 def test_default_provider_without_a_step_takes_config_region() -> None:
-    n = normalize(doc(step("create", "aws:sqs/queue:Queue", "q", provider=DEFAULT_PROVIDER), config={"aws:region": "eu-central-1"}))
+    n = normalize(
+        doc(
+            step("create", "aws:sqs/queue:Queue", "q", provider=DEFAULT_PROVIDER), config={"aws:region": "eu-central-1"}
+        )
+    )
     queue = n["resources"][-1]
     assert (queue["region"], queue["region_source"]) == ("eu-central-1", "config")
     default = next(p for p in n["providers"] if p["urn"] == DEFAULT_PROVIDER)
@@ -79,7 +99,10 @@ def test_delete_uses_old_state_and_replace_steps_fold_together() -> None:
     old = {"bucketPrefix": "a-"}
     new = {"bucketPrefix": "b-"}
     replacement = [
-        {**step("create-replacement", "aws:s3/bucket:Bucket", "lake", new, old=old), "replaceReasons": ["bucketPrefix"]},
+        {
+            **step("create-replacement", "aws:s3/bucket:Bucket", "lake", new, old=old),
+            "replaceReasons": ["bucketPrefix"],
+        },
         step("replace", "aws:s3/bucket:Bucket", "lake", new, old=old),
         step("delete-replaced", "aws:s3/bucket:Bucket", "lake", old=old),
     ]
@@ -117,17 +140,58 @@ BAD_DOCUMENTS: list[tuple[str, Any]] = [
     ("unknown op", {"steps": [{"op": "explode", "urn": STACK_URN, "newState": {"type": "pulumi:pulumi:Stack"}}]}),
     ("bad urn", {"steps": [{"op": "create", "urn": "arn:aws:s3:::x", "newState": {}}]}),
     ("no state", {"steps": [{"op": "create", "urn": STACK_URN}]}),
-    ("delete without oldState", {"steps": [{"op": "delete", "urn": STACK_URN, "newState": {"type": "pulumi:pulumi:Stack"}}]}),
+    (
+        "delete without oldState",
+        {"steps": [{"op": "delete", "urn": STACK_URN, "newState": {"type": "pulumi:pulumi:Stack"}}]},
+    ),
     ("state urn mismatch", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {"urn": PROVIDER}}]}),
     ("type mismatch", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {"type": "aws:s3/bucket:Bucket"}}]}),
     ("inputs not an object", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {"inputs": [1]}}]}),
-    ("two stacks", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {}},
-                              {"op": "create", "urn": STACK_URN.replace("prod", "dev"), "newState": {}}]}),  # fmt: skip
-    ("duplicate urn", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {}}, {"op": "create", "urn": STACK_URN, "newState": {}}]}),
-    ("preview failed", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {}}],
-                        "diagnostics": [{"severity": "error", "message": "boom"}]}),  # fmt: skip
-    ("provider ref to non-provider", {"steps": [{"op": "create", "urn": urn("aws:s3/bucket:Bucket", "b"), "newState": {"provider": STACK_URN + "::id"}}]}),
-    ("unknown special value", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {"inputs": {"x": {"4dabf18193072939515e22adb298388d": "nope"}}}}]}),
+    (
+        "two stacks",
+        {
+            "steps": [
+                {"op": "create", "urn": STACK_URN, "newState": {}},
+                {"op": "create", "urn": STACK_URN.replace("prod", "dev"), "newState": {}},
+            ]
+        },
+    ),  # fmt: skip
+    (
+        "duplicate urn",
+        {
+            "steps": [
+                {"op": "create", "urn": STACK_URN, "newState": {}},
+                {"op": "create", "urn": STACK_URN, "newState": {}},
+            ]
+        },
+    ),
+    (
+        "preview failed",
+        {
+            "steps": [{"op": "create", "urn": STACK_URN, "newState": {}}],
+            "diagnostics": [{"severity": "error", "message": "boom"}],
+        },
+    ),  # fmt: skip
+    (
+        "provider ref to non-provider",
+        {
+            "steps": [
+                {"op": "create", "urn": urn("aws:s3/bucket:Bucket", "b"), "newState": {"provider": STACK_URN + "::id"}}
+            ]
+        },
+    ),
+    (
+        "unknown special value",
+        {
+            "steps": [
+                {
+                    "op": "create",
+                    "urn": STACK_URN,
+                    "newState": {"inputs": {"x": {"4dabf18193072939515e22adb298388d": "nope"}}},
+                }
+            ]
+        },
+    ),
     ("protect not bool", {"steps": [{"op": "create", "urn": STACK_URN, "newState": {"protect": "yes"}}]}),
 ]
 

@@ -121,7 +121,11 @@ def test_nested_objects_become_single_element_blocks_and_maps_stay_maps() -> Non
 
 def test_unknown_values_are_absent_and_listed_in_after_unknown() -> None:
     values, unknown = convert_object(
-        {"bucket": UNKNOWN, "vpcConfig": {"subnetIds": [UNKNOWN], "endpointPrivateAccess": True}, "authToken": "[secret]"}
+        {
+            "bucket": UNKNOWN,
+            "vpcConfig": {"subnetIds": [UNKNOWN], "endpointPrivateAccess": True},
+            "authToken": "[secret]",
+        }
     )
     assert values == {"vpc_config": [{"endpoint_private_access": True}], "auth_token": "[secret]"}
     assert unknown == {"bucket": True, "vpc_config": [{"subnet_ids": True}]}
@@ -148,7 +152,9 @@ def test_no_unknown_sentinel_survives_conversion(value: Any) -> None:
 
 
 def test_plan_document_shape_and_references() -> None:
-    bucket = aws_resource("aws:s3/bucket:Bucket", "offline-store", {"bucketPrefix": "offline-store-", "tags": {"a": "b"}})
+    bucket = aws_resource(
+        "aws:s3/bucket:Bucket", "offline-store", {"bucketPrefix": "offline-store-", "tags": {"a": "b"}}
+    )
     sse = aws_resource(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "offline-store",
@@ -162,12 +168,16 @@ def test_plan_document_shape_and_references() -> None:
     sse_address = "aws_s3_bucket_server_side_encryption_configuration.offline-store"
     assert set(planned) == {"aws_s3_bucket.offline-store", sse_address}
     assert planned[sse_address]["mode"] == "managed"
-    assert planned[sse_address]["values"]["rule"][0]["apply_server_side_encryption_by_default"] == [{"sse_algorithm": "aws:kms"}]
+    assert planned[sse_address]["values"]["rule"][0]["apply_server_side_encryption_by_default"] == [
+        {"sse_algorithm": "aws:kms"}
+    ]
     assert planned["aws_s3_bucket.offline-store"]["values"]["tags_all"] == {"owner": "platform"}
     change = next(c for c in doc["resource_changes"] if c["address"] == sse_address)["change"]
     assert change["actions"] == ["create"] and change["before"] is None and change["after_unknown"] == {"bucket": True}
     conf = next(c for c in doc["configuration"]["root_module"]["resources"] if c["address"] == sse_address)
-    assert conf["expressions"] == {"bucket": {"references": ["aws_s3_bucket.offline-store.id", "aws_s3_bucket.offline-store"]}}
+    assert conf["expressions"] == {
+        "bucket": {"references": ["aws_s3_bucket.offline-store.id", "aws_s3_bucket.offline-store"]}
+    }
     assert plan.address_to_urn[sse_address] == sse["urn"]
 
 
@@ -190,9 +200,27 @@ def test_duplicate_names_get_distinct_addresses() -> None:
 
 def test_unmapped_resources_are_reported_with_a_reason() -> None:
     resources = [
-        {"urn": f"{STACK}pulumi:pulumi:Stack::s", "type": "pulumi:pulumi:Stack", "package": "pulumi", "custom": False, "op": "create"},
-        {"urn": f"{STACK}uae:data:Lake::lake", "type": "uae:data:Lake", "package": "uae", "custom": False, "op": "create"},
-        {"urn": f"{STACK}kubernetes:core/v1:Namespace::ml", "type": "kubernetes:core/v1:Namespace", "package": "kubernetes", "custom": True, "op": "create"},
+        {
+            "urn": f"{STACK}pulumi:pulumi:Stack::s",
+            "type": "pulumi:pulumi:Stack",
+            "package": "pulumi",
+            "custom": False,
+            "op": "create",
+        },
+        {
+            "urn": f"{STACK}uae:data:Lake::lake",
+            "type": "uae:data:Lake",
+            "package": "uae",
+            "custom": False,
+            "op": "create",
+        },
+        {
+            "urn": f"{STACK}kubernetes:core/v1:Namespace::ml",
+            "type": "kubernetes:core/v1:Namespace",
+            "package": "kubernetes",
+            "custom": True,
+            "op": "create",
+        },
         aws_resource("aws:s3/bucket:Bucket", "gone", {}, op="delete"),
         aws_resource("aws:weird", "odd", {}),
     ]

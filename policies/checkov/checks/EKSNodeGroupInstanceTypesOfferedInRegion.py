@@ -16,7 +16,7 @@ def _family(instance_type: str) -> str:
 
 
 def _is_accelerated(family: str) -> bool:
-    return any(family.startswith(prefix) and family[len(prefix):][:1].isdigit() for prefix in ACCELERATED_PREFIXES)
+    return any(family.startswith(prefix) and family[len(prefix) :][:1].isdigit() for prefix in ACCELERATED_PREFIXES)
 
 
 class EKSNodeGroupInstanceTypesOfferedInRegion(BaseResourceCheck):

@@ -25,7 +25,9 @@ class MSKClientBrokerTLSOnly(BaseResourceCheck):
     def scan_resource_conf(self, conf: dict[str, list[Any]]) -> CheckResult:
         self.evaluated_keys = ["encryption_info/[0]/encryption_in_transit/[0]/client_broker"]
         encryption_info = (conf.get("encryption_info") or [{}])[0]
-        in_transit = (encryption_info.get("encryption_in_transit") or [{}])[0] if isinstance(encryption_info, dict) else {}
+        in_transit = (
+            (encryption_info.get("encryption_in_transit") or [{}])[0] if isinstance(encryption_info, dict) else {}
+        )
         client_broker = (in_transit.get("client_broker") or ["TLS"])[0] if isinstance(in_transit, dict) else "TLS"
         return CheckResult.PASSED if client_broker == "TLS" else CheckResult.FAILED
 
