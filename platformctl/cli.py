@@ -16,18 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PlatformError
+from platformctl.output import emit
 from platformctl.synth.stackfile import STACKS_DIR
 
 EXIT_OK, EXIT_DENY, EXIT_ERROR = 0, 1, 2
-
-
-def _write(text: str, out: str | None) -> None:
-    if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
 
 
 def summarize_preview(document: dict[str, Any]) -> str:
@@ -61,10 +53,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
         else:
             out = args.out
         if out:
-            _write(text, out)
+            emit(text, out)
             print(f"synth {stack}: {summarize_preview(document)} -> {out} ({elapsed:.1f}s)", file=sys.stderr)
         else:
-            _write(text, None)
+            emit(text, None)
     return EXIT_OK
 
 

@@ -10,19 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PlatformError
+from platformctl.output import emit
 
 EXIT_OK, EXIT_DENY = 0, 1
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
 REPORT_SUFFIXES = {"text": ".txt", "json": ".json", "sarif": ".sarif", "junit": ".xml", "markdown": ".md"}
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        path = Path(output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
 
 
 def _date(value: str) -> dt.date:
@@ -45,8 +37,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
         # One evaluation, every format: what CI uploads and what `make demo` leaves behind.
         stem = Path(args.reports_dir) / (result.stack_name.replace(",", "+") or "gate")
         for fmt, suffix in REPORT_SUFFIXES.items():
-            _emit(RENDERERS[fmt](result), f"{stem}{suffix}")
-    _emit(RENDERERS[args.format](result), args.output)
+            emit(RENDERERS[fmt](result), f"{stem}{suffix}")
+    emit(RENDERERS[args.format](result), args.output)
     if args.output and args.format != "text":
         # A file report still leaves a human-readable verdict on the terminal.
         sys.stderr.write(render_text(result).splitlines()[-1] + "\n")
@@ -88,7 +80,7 @@ def cmd_residency(args: argparse.Namespace) -> int:
         doc = normalize(load_preview_file(path), source=path, stack=args.stack)
         reports.append(residency_report(doc, engine.evaluate(doc)))
     if args.format == "json":
-        _emit(json.dumps(reports if len(reports) > 1 else reports[0], indent=2) + "\n", args.output)
+        emit(json.dumps(reports if len(reports) > 1 else reports[0], indent=2) + "\n", args.output)
     else:
         lines = []
         for rep in reports:
@@ -106,7 +98,7 @@ def cmd_residency(args: argparse.Namespace) -> int:
             lines.append(
                 f"  verdict: {'resident in ' + rep['home_region'] if rep['resident'] else 'DATA OR CONTROL LEAVES ' + rep['home_region']}"
             )
-        _emit("\n".join(lines) + "\n", args.output)
+        emit("\n".join(lines) + "\n", args.output)
     return EXIT_OK if all(rep["resident"] for rep in reports) else EXIT_DENY
 
 
@@ -115,7 +107,7 @@ def cmd_controls(args: argparse.Namespace) -> int:
 
     matrix = controls_matrix()
     text = json.dumps(matrix, indent=2) + "\n" if args.format == "json" else render_controls_markdown(matrix)
-    _emit(text, args.output)
+    emit(text, args.output)
     return EXIT_OK
 
 

@@ -16,6 +16,9 @@ if ((${#missing[@]})); then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# pip warns about every absent local index folder this machine's pip config names; keep real errors.
+pip_install() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+
 stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 
 venv_main=.venv
@@ -23,9 +26,9 @@ hash_main=$(cat requirements/main.txt requirements/opa.txt pyproject.toml | sha2
 if ! stamp_ok "$venv_main" "$hash_main"; then
   log "creating $venv_main"
   [[ -x $venv_main/bin/python ]] || "$PYTHON" -m venv "$venv_main"
-  $venv_main/bin/pip install -q -r requirements/main.txt
-  $venv_main/bin/pip install -q --ignore-requires-python -r requirements/opa.txt
-  $venv_main/bin/pip install -q --no-deps -e .
+  pip_install $venv_main/bin/pip install -q -r requirements/main.txt
+  pip_install $venv_main/bin/pip install -q --ignore-requires-python -r requirements/opa.txt
+  pip_install $venv_main/bin/pip install -q --no-deps -e .
   echo "$hash_main" > "$venv_main/.stamp"
 fi
 
@@ -34,7 +37,7 @@ hash_ck=$(sha256sum requirements/checkov.txt | cut -d' ' -f1)
 if ! stamp_ok "$venv_ck" "$hash_ck"; then
   log "creating $venv_ck"
   [[ -x $venv_ck/bin/python ]] || "$PYTHON" -m venv "$venv_ck"
-  $venv_ck/bin/pip install -q -r requirements/checkov.txt
+  pip_install $venv_ck/bin/pip install -q -r requirements/checkov.txt
   echo "$hash_ck" > "$venv_ck/.stamp"
 fi
 

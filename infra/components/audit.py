@@ -42,8 +42,17 @@ class Audit(pulumi.ComponentResource):
             f"arn:{PARTITION}:cloudtrail:{HOME_REGION}:", args.account_id, f":trail/{args.trail_name}"
         )
 
+        # Names and ARNs built from known values (account id, names), not from outputs, so the
+        # policies below are known at preview time and the gate can read them.
+        bucket_name = pulumi.Output.concat(args.trail_name, "-", args.account_id)
+        bucket_arn = pulumi.Output.concat(f"arn:{PARTITION}:s3:::", bucket_name)
+        log_group_name = f"/aws/cloudtrail/{args.trail_name}"
+        log_group_arn = pulumi.Output.concat(
+            f"arn:{PARTITION}:logs:{HOME_REGION}:", args.account_id, f":log-group:{log_group_name}"
+        )
         self.bucket = aws.s3.Bucket(
             f"{name}-trail",
+            bucket=bucket_name,
             force_destroy=False,
             tags={"Name": f"{args.trail_name}-trail", "data-domain": "logs"},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
@@ -93,7 +102,7 @@ class Audit(pulumi.ComponentResource):
                         "Effect": "Allow",
                         "Principal": {"Service": "cloudtrail.amazonaws.com"},
                         "Action": "s3:GetBucketAcl",
-                        "Resource": self.bucket.arn,
+                        "Resource": bucket_arn,
                         "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
                     },
                     {
@@ -101,7 +110,7 @@ class Audit(pulumi.ComponentResource):
                         "Effect": "Allow",
                         "Principal": {"Service": "cloudtrail.amazonaws.com"},
                         "Action": "s3:PutObject",
-                        "Resource": pulumi.Output.concat(self.bucket.arn, "/AWSLogs/", args.account_id, "/*"),
+                        "Resource": pulumi.Output.concat(bucket_arn, "/AWSLogs/", args.account_id, "/*"),
                         "Condition": {
                             "StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
                         },
@@ -111,7 +120,7 @@ class Audit(pulumi.ComponentResource):
                         "Effect": "Deny",
                         "Principal": "*",
                         "Action": "s3:*",
-                        "Resource": [self.bucket.arn, pulumi.Output.concat(self.bucket.arn, "/*")],
+                        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     },
                 ]
@@ -122,7 +131,7 @@ class Audit(pulumi.ComponentResource):
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-trail",
-            name=f"/aws/cloudtrail/{args.trail_name}",
+            name=log_group_name,
             kms_key_id=args.logs_key_arn,
             retention_in_days=args.log_retention_days,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
@@ -146,7 +155,7 @@ class Audit(pulumi.ComponentResource):
                         "Sid": "WriteToTheTrailLogGroupOnly",
                         "Effect": "Allow",
                         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*"),
+                        "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
                     }
                 ]
             ),

@@ -222,9 +222,14 @@ class Network(pulumi.ComponentResource):
             )
 
     def _flow_logs(self, name: str, args: NetworkArgs) -> aws.ec2.FlowLog:
+        log_group_name = f"/aws/vpc/{name}/flow-logs"
+        # Built from known values so the role policy is readable at preview time (by the gate).
+        log_group_arn = pulumi.Output.concat(
+            f"arn:{PARTITION}:logs:{HOME_REGION}:", args.account_id, f":log-group:{log_group_name}"
+        )
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            name=f"/aws/vpc/{name}/flow-logs",
+            name=log_group_name,
             kms_key_id=args.flow_logs_key_arn,
             retention_in_days=args.flow_log_retention_days,
             tags={"Name": f"{name}-flow-logs"},
@@ -254,7 +259,7 @@ class Network(pulumi.ComponentResource):
                         "Sid": "WriteToTheFlowLogGroupOnly",
                         "Effect": "Allow",
                         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                        "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
                     }
                 ]
             ),

@@ -110,13 +110,10 @@ class _Snapshot:
 
 def _build_engine(modules: dict[str, str], data: dict[str, Any]) -> Any:
     """A fresh OPA engine with `modules` and `data`, compiled now so errors surface here."""
-    try:
-        from opa_bindings import OpaEngine, OpaError
-    except (ImportError, OSError) as exc:
-        raise PolicyEngineError(
-            "opa_bindings is not importable; install it with "
-            "`pip install --ignore-requires-python opa-golib-python-bindings==0.4.4`"
-        ) from exc
+    from platformctl.gate.rego_engine import import_opa_bindings
+
+    opa = import_opa_bindings()
+    OpaEngine, OpaError = opa.OpaEngine, opa.OpaError  # noqa: N806
     engine = OpaEngine()
     try:
         for module_id, text in modules.items():

@@ -166,17 +166,24 @@ class RegorusEngine:
         return dict(json.loads(self._engine.get_coverage_report_as_json()))
 
 
+def import_opa_bindings() -> Any:
+    """The real OPA library (opa_bindings over ctypes), or a PolicyEngineError saying how to get it."""
+    try:
+        import opa_bindings
+    except (ImportError, OSError) as exc:
+        raise PolicyEngineError(
+            "opa_bindings is not importable; install it with "
+            "`pip install --ignore-requires-python opa-golib-python-bindings==0.4.4`"
+        ) from exc
+    return opa_bindings
+
+
 class OpaLibEngine:
     """The real OPA Go library (opa_bindings over ctypes), same interface as RegorusEngine."""
 
     def __init__(self, root: Path = POLICY_ROOT, *, include_tests: bool = False) -> None:
-        try:
-            from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
-        except (ImportError, OSError) as exc:
-            raise PolicyEngineError(
-                "opa_bindings is not importable; install it with "
-                "`pip install --ignore-requires-python opa-golib-python-bindings==0.4.4`"
-            ) from exc
+        opa = import_opa_bindings()
+        OpaEngine, OpaError, OpaUndefinedError = opa.OpaEngine, opa.OpaError, opa.OpaUndefinedError  # noqa: N806
         self._error: type[Exception] = OpaError
         self._undefined: type[Exception] = OpaUndefinedError
         sources = load_policies(root, include_tests=include_tests)

@@ -156,3 +156,13 @@ def test_cli_writes_the_document(tmp_path: Path) -> None:
     out = tmp_path / "prod.json"
     assert main(["synth", "--stack", "prod", "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == preview("prod")
+
+
+def test_log_delivery_policies_are_known_at_preview_time() -> None:
+    """Built from the account id and names, not outputs, so the gate can read every statement."""
+    states = {(s["type"], s["urn"].rsplit("::", 1)[-1]): s for s in _states(preview("prod"))}
+    for key in (("aws:iam/rolePolicy:RolePolicy", "network-flow-logs"), ("aws:iam/rolePolicy:RolePolicy", "audit-trail-logs"),
+                ("aws:s3/bucketPolicy:BucketPolicy", "audit-trail")):  # fmt: skip
+        document = json.loads(states[key]["inputs"]["policy"])
+        assert document["Statement"], key
+        assert UNKNOWN not in states[key]["inputs"]["policy"]

@@ -99,7 +99,8 @@ def test_flow_log_role_is_trusted_by_flow_logs_only_and_writes_only_its_log_grou
     inline = policy(synth.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs").inputs["policy"])["Statement"]
     assert len(inline) == 1
     assert sorted(inline[0]["Action"]) == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-    assert all("network-flow-logs" in arn for arn in inline[0]["Resource"])
+    group = "arn:aws:logs:me-central-1:123456789012:log-group:/aws/vpc/network/flow-logs"
+    assert inline[0]["Resource"] == [group, f"{group}:*"]
 
 
 def test_subnets_are_private_by_default_and_carved_inside_the_vpc(synth):
