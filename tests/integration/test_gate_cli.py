@@ -251,3 +251,20 @@ def test_reports_dir_writes_every_format_from_one_evaluation(tmp_path: Path) -> 
     assert gate(str(preview), "--reports-dir", str(reports)).returncode == 0
     assert sorted(p.name for p in reports.iterdir()) == ["dev.json", "dev.md", "dev.sarif", "dev.txt", "dev.xml"]
     assert json.loads((reports / "dev.json").read_text())["verdict"] == "allow"
+
+
+def test_engine_opa_through_an_opa_server_gives_the_same_verdicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from platformctl.cli import main
+    from platformctl.gate.opa_server import serve_in_thread
+    from platformctl.gate.rego_engine import POLICY_ROOT
+
+    denied = write_preview(tmp_path, "prod", _delete_data_lake_key)
+    reports = {}
+    with serve_in_thread(POLICY_ROOT) as url:
+        for engine in ("regorus", "opa"):
+            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine, "--opa-url", url])
+            reports[engine] = (code, json.loads(capsys.readouterr().out))
+    assert reports["regorus"][0] == reports["opa"][0] == 1
+    assert reports["regorus"][1]["findings"] == reports["opa"][1]["findings"]
