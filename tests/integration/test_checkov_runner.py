@@ -17,31 +17,11 @@ from platformctl.gate.checkov_runner import (
     run_checkov,
 )
 from platformctl.gate.tfplan import UNKNOWN
-
-STACK = "urn:pulumi:prod::uae-ml-platform::"
-PROVIDER = STACK + "pulumi:providers:aws::uae"
+from tests.builders import STACK, aws_resource
 
 
 def _aws(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    resource = {
-        "urn": f"{STACK}uae:platform:Stack${type_}::{name}",
-        "name": name,
-        "type": type_,
-        "package": "aws",
-        "op": "create",
-        "custom": True,
-        "inputs": inputs,
-        "old_inputs": None,
-        "parent": f"{STACK}uae:platform:Stack::platform",
-        "provider": PROVIDER,
-        "region": "me-central-1",
-        "region_source": "provider",
-        "tags": {"owner": "platform"},
-        "dependencies": [],
-        "property_dependencies": {},
-    }
-    resource.update(extra)
-    return resource
+    return aws_resource(type_, name, inputs, parent_type="uae:platform:Stack", **extra)
 
 
 def platform_stack() -> dict[str, Any]:

@@ -10,34 +10,7 @@ from hypothesis import strategies as st
 
 from platformctl.gate import k8s_manifests
 from platformctl.gate.tfplan import UNKNOWN, attribute_name, build_plan, convert_object, snake_case, terraform_type
-
-STACK = "urn:pulumi:prod::uae-ml-platform::"
-PROVIDER = STACK + "pulumi:providers:aws::uae"
-
-
-def aws_resource(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    resource = {
-        "urn": f"{STACK}{type_}::{name}",
-        "name": name,
-        "type": type_,
-        "package": "aws",
-        "op": "create",
-        "custom": True,
-        "inputs": inputs,
-        "old_inputs": None,
-        "parent": None,
-        "protect": False,
-        "provider": PROVIDER,
-        "region": "me-central-1",
-        "region_source": "provider",
-        "tags": {"owner": "platform"},
-        "dependencies": [],
-        "property_dependencies": {},
-        "replace_reasons": [],
-        "diff_reasons": [],
-    }
-    resource.update(extra)
-    return resource
+from tests.builders import STACK, aws_resource
 
 
 @pytest.mark.parametrize(

@@ -23,15 +23,22 @@ embedded_arn_regions(text) := {m[1] |
 # True when the value's effective region is not the home region (unknown or null never is).
 outside_home(region) if region != data.lib.home_region
 
-# True when `sub` (a bucket sub-resource such as a policy or versioning config) targets `bucket`.
-targets_bucket(sub, bucket) if bucket.urn in data.lib.dependency_urns(sub, "bucket")
-
-targets_bucket(sub, bucket) if {
+# What a bucket sub-resource targets, as references: ["urn", u] per `bucket` dependency and
+# ["name", n] for a known bucket name (the two ways of targets_bucket). Collect the references of
+# the qualifying sub-resources into a set once per rule, then test each bucket with
+# referenced_bucket: one lookup per bucket instead of a scan over every sub-resource.
+bucket_refs(sub) := {["urn", u] | some u in data.lib.dependency_urns(sub, "bucket")} | {["name", name] |
 	name := sub.inputs.bucket
 	is_string(name)
 	not data.lib.is_unknown(name)
-	name == bucket.inputs.bucket
 }
+
+referenced_bucket(bucket, refs) if ["urn", bucket.urn] in refs
+
+referenced_bucket(bucket, refs) if ["name", bucket.inputs.bucket] in refs
+
+# True when `sub` (a bucket sub-resource such as a policy or versioning config) targets `bucket`.
+targets_bucket(sub, bucket) if referenced_bucket(bucket, bucket_refs(sub))
 
 # Statements of an IAM policy document given as a JSON string or an object.
 policy_statements(document) := [s | some s in data.lib.as_array(_parsed(document).Statement)]
@@ -47,6 +54,9 @@ _policy_types := {
 	"aws:iam/userPolicy:UserPolicy",
 	"aws:iam/groupPolicy:GroupPolicy",
 }
+
+# Types whose resources can carry IAM policy documents (policy_documents).
+policy_document_types := _policy_types | {"aws:iam/role:Role"}
 
 # The IAM policy documents carried by a resource: `policy` of policy resources, a role's inlinePolicies.
 policy_documents(r) := array.concat(

@@ -35,7 +35,7 @@ _template_types := {
 # Live workloads: {"resource": r, "spec": <pod spec>}. A KServe component (predictor,
 # transformer, explainer) is pod-spec-like: containers, volumes, securityContext, tolerations.
 workloads contains {"resource": r, "spec": spec} if {
-	some r in data.lib.live_resources
+	some r in data.lib.live_of_types(workload_types)
 	spec := pod_spec(r)
 }
 
@@ -76,8 +76,7 @@ namespace(r) := ns if {
 
 # Live Helm releases with their values.
 helm_values contains {"resource": r, "values": r.inputs.values} if {
-	some r in data.lib.live_resources
-	r.type == helm_release_type
+	some r in data.lib.live_of_type(helm_release_type)
 	is_object(r.inputs.values)
 }
 

@@ -28,10 +28,13 @@ _config_types := {
 	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 }
 
-_encrypted(bucket) if {
+_encrypted(bucket) if aws.referenced_bucket(bucket, _kms_configured)
+
+# Buckets targeted by an SSE configuration with KMS rules (aws.bucket_refs), computed once.
+_kms_configured := {ref |
 	some config in lib.live_of_types(_config_types)
-	aws.targets_bucket(config, bucket)
 	_kms_rules(config.inputs.rules)
+	some ref in aws.bucket_refs(config)
 }
 
 _encrypted(bucket) if {

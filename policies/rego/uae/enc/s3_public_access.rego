@@ -21,9 +21,16 @@ deny contains f if {
 
 _flags := ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
 
-_blocked(bucket) if {
+_blocked(bucket) if aws.referenced_bucket(bucket, _blocking)
+
+# Buckets targeted by a public access block with all four flags true (aws.bucket_refs), computed once.
+_blocking := {ref |
 	some block in lib.live_of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-	aws.targets_bucket(block, bucket)
+	_all_flags(block)
+	some ref in aws.bucket_refs(block)
+}
+
+_all_flags(block) if {
 	every flag in _flags {
 		block.inputs[flag] == true
 	}

@@ -21,10 +21,13 @@ deny contains f if {
 	f := lib.finding("UAE-ENC-003", bucket, sprintf("data bucket %q does not have versioning enabled", [bucket.name]))
 }
 
-_versioned(bucket) if {
+_versioned(bucket) if aws.referenced_bucket(bucket, _enabled)
+
+# Buckets targeted by an enabled versioning configuration (aws.bucket_refs), computed once.
+_enabled := {ref |
 	some v in lib.live_of_types({"aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"})
-	aws.targets_bucket(v, bucket)
 	v.inputs.versioningConfiguration.status == "Enabled"
+	some ref in aws.bucket_refs(v)
 }
 
 _versioned(bucket) if bucket.inputs.versioning.enabled == true

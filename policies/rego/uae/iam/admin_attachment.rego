@@ -13,7 +13,7 @@ import data.lib
 #   controls: ["UAE-IAS", "ISO27001:A.5.15", "ISO27001:A.8.2"]
 #   remediation: Attach least-privilege policies; break-glass administration goes through IAM Identity Center.
 deny contains f if {
-	some r in lib.live_resources
+	some r in lib.live_of_types((_attachment_types | _exclusive_types) | {"aws:iam/role:Role"})
 	some arn in _attached(r)
 	_administrator(arn)
 	f := lib.finding("UAE-IAM-002", r, sprintf("%s %q attaches %s", [r.type, r.name, arn]))
@@ -30,13 +30,13 @@ _attached(r) := [r.inputs.policyArn] if r.type in _attachment_types
 
 _attached(r) := lib.as_array(object.get(r.inputs, "managedPolicyArns", [])) if r.type == "aws:iam/role:Role"
 
-_attached(r) := lib.as_array(object.get(r.inputs, "policyArns", [])) if {
-	r.type in {
-		"aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
-		"aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
-		"aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
-	}
+_exclusive_types := {
+	"aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+	"aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+	"aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
 }
+
+_attached(r) := lib.as_array(object.get(r.inputs, "policyArns", [])) if r.type in _exclusive_types
 
 _administrator(arn) if {
 	is_string(arn)

@@ -15,7 +15,7 @@ import data.lib.aws
 #   controls: ["UAE-IAS", "ISO27001:A.5.15", "ISO27001:A.8.2"]
 #   remediation: Grant only the actions and resources the workload needs.
 deny contains f if {
-	some r in lib.live_resources
+	some r in lib.live_of_types(aws.policy_document_types)
 	some document in aws.policy_documents(r)
 	some statement in aws.policy_statements(document)
 	statement.Effect == "Allow"

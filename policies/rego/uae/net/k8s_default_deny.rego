@@ -17,8 +17,7 @@ import data.lib.k8s
 #     Add a NetworkPolicy in the namespace with podSelector {} and policyTypes ["Ingress",
 #     "Egress"], then allow the required flows with narrower policies.
 deny contains f if {
-	some r in lib.live_resources
-	r.type in k8s.workload_types
+	some r in lib.live_of_types(k8s.workload_types)
 	namespace := _namespace_key(r)
 	not namespace in _protected_namespaces
 	f := lib.finding("UAE-NET-003", r, sprintf(

@@ -14,9 +14,11 @@ import data.lib
 #   controls: ["UAE-PDPL-Art.20", "UAE-IAS", "ISO27001:A.8.9"]
 #   remediation: Set the tags once, in the provider's default_tags or the stack's tagging transform.
 deny contains f if {
-	some r in lib.live_resources
+	some type in lib.live_types
+	type in _taggable
+	some r in lib.live_of_type(type)
 	r.package == "aws"
-	r.type in _taggable
+	not _fully_tagged(r.tags)
 	missing := [tag |
 		some tag in _required
 		not lib.has_value(object.get(object.get(r, "tags", {}), tag, null))
@@ -26,5 +28,18 @@ deny contains f if {
 }
 
 _required := ["environment", "owner", "data-classification"]
+
+# Fast path for the common case, before the per-tag lib.has_value checks: every required tag is a
+# non-empty string (which lib.has_value accepts, the unknown sentinel included).
+_fully_tagged(tags) if {
+	_non_empty_string(tags.environment)
+	_non_empty_string(tags.owner)
+	_non_empty_string(tags["data-classification"])
+}
+
+_non_empty_string(value) if {
+	is_string(value)
+	value != ""
+}
 
 _taggable := {t | some t in data.uae_data.aws_taggable_types.types}

@@ -13,8 +13,9 @@ import data.lib
 #   controls: ["UAE-PDPL-Art.22-23", "UAE-ICT-Health-Law", "ISO27001:A.5.23"]
 #   remediation: Serve through a regional load balancer or API in me-central-1.
 deny contains f if {
-	some r in lib.live_resources
+	some type in lib.live_types
 	some prefix in ["aws:cloudfront/", "aws:globalaccelerator/"]
-	startswith(r.type, prefix)
+	startswith(type, prefix)
+	some r in lib.live_of_type(type)
 	f := lib.finding("UAE-RES-011", r, sprintf("%s %q is a global edge service outside the UAE", [r.type, r.name]))
 }

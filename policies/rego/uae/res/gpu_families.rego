@@ -14,13 +14,23 @@ import data.lib
 #   controls: ["UAE-PDPL-Art.22-23", "ISO27001:A.8.9"]
 #   remediation: Use g5, g6, g6e or p5en instance types (p5en only in me-central-1a and c).
 deny contains f if {
-	some r in lib.live_resources
+	some r in lib.live_of_types(_instance_type_types)
 	some instance_type in _instance_types(r)
 	not _allowed(instance_type)
 	f := lib.finding("UAE-RES-012", r, sprintf(
 		"%s %q uses instance type %v, not from a family offered in %s (GPU: %v)",
 		[r.type, r.name, instance_type, lib.home_region, data.uae_data.instance_families.gpu_families_offered],
 	))
+}
+
+# The types _instance_types knows.
+_instance_type_types := {
+	"aws:eks/nodeGroup:NodeGroup",
+	"aws:ec2/launchTemplate:LaunchTemplate",
+	"aws:ec2/instance:Instance",
+	"aws:ec2/spotInstanceRequest:SpotInstanceRequest",
+	"aws:sagemaker/notebookInstance:NotebookInstance",
+	"aws:sagemaker/endpointConfiguration:EndpointConfiguration",
 }
 
 _instance_types(r) := lib.as_array(object.get(r.inputs, "instanceTypes", [])) if r.type == "aws:eks/nodeGroup:NodeGroup"

@@ -16,8 +16,9 @@ import data.lib.aws
 #   controls: ["UAE-PDPL-Art.22-23", "ISO27001:A.8.15"]
 #   remediation: Deliver logs to a bucket, stream or function created in me-central-1.
 deny contains f if {
-	some r in lib.live_resources
-	some property in _destination_properties[r.type]
+	some type, properties in _destination_properties
+	some r in lib.live_of_type(type)
+	some property in properties
 	some u in lib.dependency_urns(r, property)
 	d := lib.resource_by_urn[u]
 	d.package == "aws"
@@ -33,8 +34,7 @@ deny contains f if {
 	some r in lib.live_of_type("aws:cloudtrail/trail:Trail")
 	name := r.inputs.s3BucketName
 	not lib.is_unknown(name)
-	some b in lib.live_of_types(aws.bucket_types)
-	b.inputs.bucket == name
+	some b in object.get(_buckets_by_name, name, {})
 	not b.urn in lib.dependency_urns(r, "s3BucketName")
 	aws.outside_home(object.get(b, "region", null))
 	f := lib.finding("UAE-RES-010", r, sprintf(
@@ -42,6 +42,9 @@ deny contains f if {
 		[r.name, name, object.get(b, "region", null)],
 	))
 }
+
+# The stack's buckets by their `bucket` input: name -> {position: bucket}, computed once.
+_buckets_by_name := object.union_n([{b.inputs.bucket: {i: b}} | some i, b in lib.live_of_types(aws.bucket_types)])
 
 _destination_properties := {
 	"aws:cloudtrail/trail:Trail": ["s3BucketName", "cloudWatchLogsGroupArn", "snsTopicName"],

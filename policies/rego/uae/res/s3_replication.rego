@@ -55,9 +55,13 @@ _source_bucket(r) := urn if {
 # A literal ARN naming a home-region bucket of this stack.
 _resolves_home(_, destination) if {
 	not lib.is_unknown(destination)
+	destination in _home_bucket_arns
+}
+
+# ARNs of the stack's home-region buckets, computed once.
+_home_bucket_arns := {sprintf("arn:aws:s3:::%s", [b.inputs.bucket]) |
 	some b in lib.live_of_types(aws.bucket_types)
 	b.region == lib.home_region
-	destination == sprintf("arn:aws:s3:::%s", [b.inputs.bucket])
 }
 
 # A computed ARN whose bucket dependencies are all in the home region.
