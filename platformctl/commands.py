@@ -116,7 +116,9 @@ def register(sub: Any) -> None:
     gate = sub.add_parser(
         "gate", help="evaluate preview documents with Rego and Checkov; exit 0 allow, 1 deny, 2 error"
     )
-    gate.add_argument("previews", nargs="+", metavar="PREVIEW.json", help="`pulumi preview --json` output(s)")
+    gate.add_argument(
+        "previews", nargs="+", metavar="PREVIEW.json", help="`pulumi preview --json` output(s); - reads standard input"
+    )
     gate.add_argument("--stack", help="stack name (default: from the URNs)")
     gate.add_argument("--format", choices=FORMATS, default="text")
     gate.add_argument("--output", help="write the report here (default stdout)")

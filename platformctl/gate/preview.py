@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,9 +126,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def load_preview_file(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
+    """Read a preview document from a file, or from standard input when path is "-"."""
     try:
-        data = p.read_bytes()
+        data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise PreviewFormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return load_preview_bytes(data, str(path))

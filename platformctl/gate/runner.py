@@ -31,6 +31,8 @@ class GateOptions:
 def _urn_lines(path: str) -> dict[str, int]:
     """Line of each step's `"urn"` in the preview file, for report locations."""
     lines: dict[str, int] = {}
+    if path == "-":
+        return lines
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):

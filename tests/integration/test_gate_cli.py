@@ -268,3 +268,14 @@ def test_engine_opa_through_an_opa_server_gives_the_same_verdicts(
             reports[engine] = (code, json.loads(capsys.readouterr().out))
     assert reports["regorus"][0] == reports["opa"][0] == 1
     assert reports["regorus"][1]["findings"] == reports["opa"][1]["findings"]
+
+
+def test_gate_reads_a_preview_from_standard_input(tmp_path: Path) -> None:
+    preview = write_preview(tmp_path, "dev").read_text()
+    proc = subprocess.run([sys.executable, "-m", "platformctl.cli", "gate", "-", "--format", "json"],
+                          input=preview, capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stack"] == "dev"
+    empty = subprocess.run([sys.executable, "-m", "platformctl.cli", "gate", "-"],
+                           input="", capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
+    assert empty.returncode == 2 and "empty input" in empty.stderr
