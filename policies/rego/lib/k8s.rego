@@ -74,6 +74,13 @@ namespace(r) := ns if {
 	ns != ""
 } else := "default"
 
+# Every container of every workload, computed once (functions are not memoized and a dozen rules
+# look at containers): {"resource", "spec", "container"} per container of `containers(spec)`.
+workload_containers := [{"resource": w.resource, "spec": w.spec, "container": c} |
+	some w in workloads
+	some c in containers(w.spec)
+]
+
 # Live Helm releases with their values.
 helm_values contains {"resource": r, "values": r.inputs.values} if {
 	some r in data.lib.live_of_type(helm_release_type)

@@ -33,3 +33,18 @@ test_uae_enc_001_denies_sse_s3 if {
 test_uae_enc_001_denies_aws_managed_key if {
 	count(s3_encryption.deny) == 1 with input as fx.prod([_bucket, _sse("aws:kms", "alias/aws/s3")])
 }
+
+test_uae_enc_001_allows_sse_matched_by_bucket_name if {
+	bucket := fx.aws("aws:s3/bucket:Bucket", "named", {"bucket": "uae-ml-named"})
+	sse := fx.aws("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "named-sse", {
+		"bucket": "uae-ml-named",
+		"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": _unknown}}],
+	})
+	count(s3_encryption.deny) == 0 with input as fx.prod([bucket, sse])
+}
+
+test_uae_enc_001_denies_bucket_whose_neighbour_is_encrypted if {
+	other := fx.aws("aws:s3/bucket:Bucket", "other-store", {"bucket": "uae-ml-other"})
+	findings := s3_encryption.deny with input as fx.prod([_bucket, other, _sse("aws:kms", _unknown)])
+	{f.urn | some f in findings} == {other.urn}
+}

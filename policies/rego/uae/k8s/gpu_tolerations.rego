@@ -15,8 +15,8 @@ import data.lib.k8s
 #   remediation: >-
 #     Add tolerations [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}] to the pod spec.
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	_requests_gpu(c)
 	not _tolerates(w.spec)
 	f := lib.finding("UAE-K8S-008", w.resource, sprintf(

@@ -16,8 +16,8 @@ import data.lib.k8s
 #   controls: ["UAE-PDPL-Art.22-23", "UAE-IAS", "ISO27001:A.5.23", "ISO27001:A.8.9"]
 #   remediation: Mirror the image into ECR in me-central-1 and refer to it by that registry.
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	image := c.image
 	not _in_region(image)
 	f := lib.finding("UAE-K8S-009", w.resource, sprintf(

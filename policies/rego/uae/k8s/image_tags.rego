@@ -15,9 +15,9 @@ import data.lib.k8s
 #   controls: ["ISO27001:A.8.9", "ISO27001:A.8.32"]
 #   remediation: Refer to images as <repo>:<version>@sha256:<digest> (digest required in prod).
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
-	some problem in _problems(c.image)
+	some w in k8s.workload_containers
+	c := w.container
+	some problem in _container_image_problems[c.image]
 	f := lib.finding("UAE-K8S-010", w.resource, sprintf(
 		"%s %q container %q image %q %s",
 		[w.resource.type, w.resource.name, k8s.container_name(c), c.image, problem],
@@ -29,6 +29,11 @@ deny contains f if {
 	some image in k8s.helm_images(h.values)
 	some problem in _problems(image)
 	f := lib.finding("UAE-K8S-010", h.resource, sprintf("Helm release %q image %q %s", [h.resource.name, image, problem]))
+}
+
+# Problems of each distinct container image, computed once: replicated workloads share images.
+_container_image_problems := {image: _problems(image) |
+	some image in {w.container.image | some w in k8s.workload_containers}
 }
 
 _problems(image) := {p |

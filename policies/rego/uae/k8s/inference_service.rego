@@ -15,10 +15,10 @@ import data.lib.k8s
 #   controls: ["ISO27001:A.8.9"]
 #   remediation: Set predictor resources.limits (cpu, memory) and predictor.min_replicas >= 2 in prod.
 deny contains f if {
-	some w in k8s.workloads
+	some w in k8s.workload_containers
 	w.resource.type == k8s.inference_service_type
 	w.spec._component == "predictor"
-	some c in k8s.containers(w.spec)
+	c := w.container
 	some resource in ["cpu", "memory"]
 	not lib.has_value(object.get(c, ["resources", "limits", resource], null))
 	f := lib.finding("UAE-K8S-012", w.resource, sprintf(

@@ -14,8 +14,8 @@ import data.lib.k8s
 #   controls: ["UAE-IAS", "ISO27001:A.8.2", "ISO27001:A.8.9"]
 #   remediation: Set securityContext runAsNonRoot=true and runAsUser to a non-zero UID in the pod or container.
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	_effective(w.spec, c, "runAsNonRoot") != true
 	f := lib.finding("UAE-K8S-004", w.resource, sprintf(
 		"%s %q container %q does not set runAsNonRoot: true",
@@ -24,8 +24,8 @@ deny contains f if {
 }
 
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	_effective(w.spec, c, "runAsUser") == 0
 	f := lib.finding("UAE-K8S-004", w.resource, sprintf(
 		"%s %q container %q runs as UID 0",

@@ -14,8 +14,8 @@ import data.lib.k8s
 #   controls: ["UAE-IAS", "ISO27001:A.8.2"]
 #   remediation: Set securityContext.allowPrivilegeEscalation=false on every container.
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	object.get(c, ["securityContext", "allowPrivilegeEscalation"], true) != false
 	f := lib.finding("UAE-K8S-005", w.resource, sprintf(
 		"%s %q container %q does not set allowPrivilegeEscalation: false",

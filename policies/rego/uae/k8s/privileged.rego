@@ -14,8 +14,8 @@ import data.lib.k8s
 #   controls: ["UAE-IAS", "ISO27001:A.8.2", "ISO27001:A.8.9"]
 #   remediation: Remove securityContext.privileged (or set it false) and add only the capabilities needed.
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	c.securityContext.privileged == true
 	f := lib.finding("UAE-K8S-001", w.resource, sprintf("%s %q container %q is privileged", [w.resource.type, w.resource.name, k8s.container_name(c)]))
 }

@@ -15,8 +15,8 @@ import data.lib.k8s
 #   controls: ["UAE-IAS", "ISO27001:A.8.9"]
 #   remediation: Set resources.requests and resources.limits with cpu and memory on each container.
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	not startswith(c._path, "ephemeralContainers")
 	missing := [sprintf("%s.%s", [kind, resource]) |
 		some kind in ["requests", "limits"]

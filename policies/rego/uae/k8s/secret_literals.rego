@@ -24,8 +24,8 @@ deny contains f if {
 }
 
 deny contains f if {
-	some w in k8s.workloads
-	some c in k8s.containers(w.spec)
+	some w in k8s.workload_containers
+	c := w.container
 	some entry in lib.as_array(object.get(c, "env", []))
 	_secret_like(entry.name)
 	lib.has_value(object.get(entry, "value", null))

@@ -18,7 +18,7 @@ deny contains f if {
 	type in _taggable
 	some r in lib.live_of_type(type)
 	r.package == "aws"
-	not _fully_tagged(r.tags)
+	not _fully_tagged(object.get(r, "tags", {}))
 	missing := [tag |
 		some tag in _required
 		not lib.has_value(object.get(object.get(r, "tags", {}), tag, null))
