@@ -383,6 +383,37 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], str], set[str] | None]] = {
 }
 
 
+# Which rules may count as "denied for the right reason": the mutation's own concern, not some
+# unrelated rule that happens to fire on the same resource.
+RESIDENCY = ("UAE-RES-", "CKV_UAE_001", "CKV_UAE_004")
+EXPECTED_RULES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ["provider-region", "resource-region-override", "subnet-outside-uae", "kms-multi-region", "second-provider-elsewhere",
+         "default-provider-elsewhere", "gpu-family-not-in-region", "s3-replication-abroad", "ecr-replication-abroad",
+         "dynamodb-global-table", "cloudfront", "backup-copy-abroad", "trail-to-foreign-bucket"],
+        RESIDENCY,
+    ),
+    **dict.fromkeys(
+        ["kms-rotation-off", "s3-sse-aes256", "s3-public-access-block-off", "s3-versioning-suspended", "s3-public-acl",
+         "eks-no-secrets-encryption", "launch-template-unencrypted", "msk-plaintext", "elasticache-no-transit-encryption"],
+        ("UAE-ENC-", "CKV_AWS_", "CKV_UAE_002", "CKV_UAE_003"),
+    ),
+    **dict.fromkeys(["eks-public-endpoint", "rds-public-unencrypted"], ("UAE-NET-", "UAE-ENC-", "CKV_AWS_")),
+    **dict.fromkeys(["sg-ssh-from-internet", "sg-rule-rdp-from-internet", "vpc-without-flow-log"], ("UAE-NET-", "CKV_AWS_")),
+    **dict.fromkeys(["iam-star-star", "admin-attachment", "iam-access-key"], ("UAE-IAM-", "CKV_AWS_")),
+    **dict.fromkeys(
+        ["gpu-node-group-untainted", "privileged-pod", "image-from-docker-hub", "image-latest-tag", "no-resource-limits",
+         "secret-in-env"],
+        ("UAE-K8S-", "CKV_K8S_"),
+    ),
+    **dict.fromkeys(
+        ["missing-owner-tags", "prod-delete-stateful", "prod-replace-cluster", "no-guardduty", "trail-without-validation",
+         "eks-no-audit-logs"],
+        ("UAE-OPS-", "CKV_AWS_"),
+    ),
+}  # fmt: skip
+
+
 def _gate(doc: Doc, tmp_path: Path) -> GateResult:
     path = tmp_path / "preview.json"
     path.write_text(json.dumps(doc))
@@ -406,8 +437,10 @@ def test_mutation_is_denied_on_the_mutated_resource(name: str, tmp_path: Path) -
     assert result.verdict == "deny", name
     accepted = {target} | {PREFIX + s for s in also or ()} | {u for u in _with_chain(doc, also)}
     blocking = [f for f in result.findings if f.blocking]
-    on_target = [f for f in blocking if f.urn in accepted]
-    assert on_target, f"{name}: no blocking finding on {target}; got {[(f.rule_id, f.urn) for f in blocking]}"
+    on_target = [f for f in blocking if f.urn in accepted and f.rule_id.startswith(EXPECTED_RULES[name])]
+    assert on_target, (
+        f"{name}: no blocking {EXPECTED_RULES[name]} finding on {target}; got {[(f.rule_id, f.urn) for f in blocking]}"
+    )
 
 
 def _with_chain(doc: Doc, suffixes: set[str] | None) -> set[str]:
@@ -419,3 +452,4 @@ def _with_chain(doc: Doc, suffixes: set[str] | None) -> set[str]:
 
 def test_there_are_at_least_thirty_mutations() -> None:
     assert len(MUTATIONS) >= 30
+    assert set(EXPECTED_RULES) == set(MUTATIONS)

@@ -10,6 +10,15 @@ home_region := input.home_region if {
 	input.home_region != ""
 } else := data.uae_data.region.home_region
 
+# The prod-only rules apply to prod and to every environment the platform does not know: an
+# unrecognised environment name (a stack of another program, a typo) is judged like prod, never
+# like dev (fail closed). `environment` comes from config `<project>:environment`, else the stack.
+prod_like if {
+	not _relaxed_environments[input.environment]
+}
+
+_relaxed_environments := {"dev", "staging"}
+
 # Ops after which the resource no longer exists in the desired state.
 removal_ops := {"delete", "delete-replaced", "discard", "remove-pending-replace"}
 

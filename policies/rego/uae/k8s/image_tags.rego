@@ -55,7 +55,7 @@ _fails("untagged", image) if {
 _fails("latest", image) if _tag(image) == "latest"
 
 _fails("unpinned", image) if {
-	input.environment == "prod"
+	lib.prod_like
 	not _pinned(image)
 }
 

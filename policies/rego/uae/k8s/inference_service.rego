@@ -28,7 +28,7 @@ deny contains f if {
 }
 
 deny contains f if {
-	input.environment == "prod"
+	lib.prod_like
 	some r in lib.live_of_type(k8s.inference_service_type)
 	min_replicas := object.get(r.inputs, ["spec", "predictor", "minReplicas"], 1)
 	not _at_least_two(min_replicas)

@@ -13,7 +13,7 @@ import data.lib
 #   controls: ["UAE-IAS", "ISO27001:A.8.15", "ISO27001:A.8.16"]
 #   remediation: Add a cloudtrail.Trail with enable_log_file_validation=True and kms_key_id of a KMS key in me-central-1.
 deny contains f if {
-	input.environment == "prod"
+	lib.prod_like
 	not _compliant_trail
 	f := {
 		"rule_id": "UAE-OPS-003",

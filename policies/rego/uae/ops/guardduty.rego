@@ -11,7 +11,7 @@ import data.lib
 #   controls: ["UAE-IAS", "ISO27001:A.8.16"]
 #   remediation: Add a guardduty.Detector with enable=True (and EKS runtime/S3 protection features).
 deny contains f if {
-	input.environment == "prod"
+	lib.prod_like
 	count(lib.live_of_type("aws:guardduty/detector:Detector")) == 0
 	f := {
 		"rule_id": "UAE-OPS-004",

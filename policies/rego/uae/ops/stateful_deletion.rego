@@ -16,7 +16,7 @@ import data.lib
 #     Avoid the replacement (check replace_reasons; use aliases for renames, ignore_changes for
 #     drift), or migrate data first and record an approved waiver.
 deny contains f if {
-	input.environment == "prod"
+	lib.prod_like
 	some r in input.resources
 	r.op in lib.destructive_ops
 	r.type in _stateful

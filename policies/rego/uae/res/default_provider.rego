@@ -3,11 +3,12 @@ package uae.res.default_provider
 import data.lib
 
 # METADATA
-# title: No AWS resource on a default provider outside me-central-1
+# title: Every AWS resource resolves to me-central-1 through its provider
 # description: >-
-#   A resource without an explicit provider uses the default provider, whose region comes from
-#   stack config `aws:region` or, when unset, from the deploying environment. Its region must be
-#   known to be me-central-1.
+#   A resource's region is its provider's: an explicit provider's `region`, or for the default
+#   provider stack config `aws:region` or, when unset, the deploying environment. Each resource
+#   created through a provider outside me-central-1 (or whose region is not known) is reported on
+#   the resource itself, beside the provider finding (UAE-RES-001).
 # custom:
 #   id: UAE-RES-003
 #   severity: critical
@@ -18,13 +19,19 @@ import data.lib
 deny contains f if {
 	some r in lib.live_resources
 	r.package == "aws"
-	r.region_source in {"config", "unknown"}
+	r.region_source in {"config", "unknown", "provider"}
 	region := object.get(r, "region", null)
 	region != lib.home_region
 	f := lib.finding("UAE-RES-003", r, sprintf(
-		"%s %q uses a default AWS provider whose region is %v, not %s",
-		[r.type, r.name, _shown(region), lib.home_region],
+		"%s %q is created through %s whose region is %v, not %s",
+		[r.type, r.name, _via[r.region_source], _shown(region), lib.home_region],
 	))
+}
+
+_via := {
+	"config": "the default AWS provider",
+	"unknown": "an AWS provider",
+	"provider": "an explicit AWS provider",
 }
 
 _shown(region) := "<unset>" if is_null(region)
