@@ -83,6 +83,13 @@ def _provider_region(doc: Doc) -> str:
     return PROVIDER
 
 
+def _provider_endpoint(doc: Doc) -> str:
+    for step in doc["steps"]:
+        if step["urn"] == PROVIDER:
+            step["newState"]["inputs"]["endpoints"] = json.dumps([{"sts": "https://sts.amazonaws.com"}])
+    return PROVIDER
+
+
 def _second_provider_bucket(doc: Doc) -> str:
     other = f"{PREFIX}pulumi:providers:aws::ireland"
     doc["steps"].append({"op": "create", "urn": other, "newState": {"urn": other, "custom": True, "type": "pulumi:providers:aws",
@@ -151,6 +158,7 @@ def _trail_to_foreign_bucket(doc: Doc) -> str:
 MUTATIONS: dict[str, tuple[Callable[[Doc], str], set[str] | None]] = {
     # residency
     "provider-region": (_provider_region, None),
+    "provider-global-endpoint": (_provider_endpoint, None),
     "resource-region-override": (
         edit("aws:s3/bucket:Bucket", "audit-trail", lambda i: i.update(region="us-east-1")),
         None,
@@ -388,7 +396,7 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], str], set[str] | None]] = {
 RESIDENCY = ("UAE-RES-", "CKV_UAE_001", "CKV_UAE_004")
 EXPECTED_RULES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
-        ["provider-region", "resource-region-override", "subnet-outside-uae", "kms-multi-region", "second-provider-elsewhere",
+        ["provider-region", "provider-global-endpoint", "resource-region-override", "subnet-outside-uae", "kms-multi-region", "second-provider-elsewhere",
          "default-provider-elsewhere", "gpu-family-not-in-region", "s3-replication-abroad", "ecr-replication-abroad",
          "dynamodb-global-table", "cloudfront", "backup-copy-abroad", "trail-to-foreign-bucket"],
         RESIDENCY,
