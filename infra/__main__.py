@@ -8,9 +8,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pulumi  # noqa: E402
 
-from infra.config import load_config  # noqa: E402
+from infra.config import ConfigError, load_config  # noqa: E402
 from infra.program import build  # noqa: E402
 
-outputs = build(load_config())
+try:
+    config = load_config()
+except ConfigError as exc:  # a clear one-line error in `pulumi preview/up`, not a traceback
+    raise pulumi.RunError(str(exc)) from None
+outputs = build(config)
 for key, value in outputs.items():
     pulumi.export(key, value)

@@ -166,3 +166,43 @@ def test_log_delivery_policies_are_known_at_preview_time() -> None:
         document = json.loads(states[key]["inputs"]["policy"])
         assert document["Statement"], key
         assert UNKNOWN not in states[key]["inputs"]["policy"]
+
+
+def _run_entry_point(raw: dict[str, Any], stack: str) -> list[dict[str, Any]]:
+    """Run infra/__main__.py the way the Pulumi CLI does (main: infra/), under the offline mocks."""
+    import runpy
+
+    from pulumi.runtime import config as pulumi_config
+    from pulumi.runtime import mocks as pulumi_mocks
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from platformctl.synth.engine import CapturingMonitor, OfflineMocks, _to_pulumi_config
+
+    mocks = OfflineMocks()
+    monitor = CapturingMonitor(mocks)
+    pulumi_config.set_all_config(_to_pulumi_config(raw), [])
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi_mocks.set_mocks(mocks, project="uae-ml-platform", stack=stack, preview=True, monitor=monitor)
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(REPO / "infra" / "__main__.py"), run_name="__main__")))
+    return monitor.requests
+
+
+def test_the_pulumi_entry_point_declares_what_synth_shows() -> None:
+    from platformctl.synth.stackfile import read_stack_config
+
+    requests = _run_entry_point(read_stack_config("dev"), "dev")
+    assert sorted(r["urn"] for r in requests) == sorted(step["urn"] for step in preview("dev")["steps"])
+
+
+def test_the_pulumi_entry_point_fails_with_the_config_message() -> None:
+    import pulumi
+
+    from platformctl.synth.stackfile import read_stack_config
+
+    raw = {**read_stack_config("dev"), "aws:region": "me-south-1"}
+    with pytest.raises(pulumi.RunError, match="aws:region: 'me-south-1' is outside the UAE"):
+        _run_entry_point(raw, "dev")
