@@ -304,12 +304,9 @@ def test_parity_is_not_vacuous(opa: OpaServerEngine) -> None:
 def test_server_findings_equal_regorus_findings_on_synthesized_stacks(
     stack: str, opa: OpaServerEngine, regorus: RegorusEngine
 ) -> None:
-    try:
-        from platformctl.synth import synthesize
+    from platformctl.synth import synthesize
 
-        document = normalize(synthesize(stack), source=f"synth:{stack}")
-    except ImportError as exc:  # infra/program.py not there yet: the hand-made cases above still run
-        pytest.skip(f"offline synthesis unavailable: {exc}")
+    document = normalize(synthesize(stack), source=f"synth:{stack}")
     assert len(document["resources"]) > 10
     assert opa.evaluate(document) == regorus.evaluate(document)
 
