@@ -219,6 +219,12 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], str], set[str] | None]] = {
         None,
     ),  # fmt: skip
     "cloudfront": (lambda d: add(d, "aws:cloudfront/distribution:Distribution", "cdn", {"enabled": True}), None),
+    "secret-replica-abroad": (
+        lambda d: add(
+            d, "aws:secretsmanager/secret:Secret", "db", {"name": "db", "replicas": [{"region": "eu-central-1"}]}
+        ),
+        None,
+    ),  # fmt: skip
     "backup-copy-abroad": (
         lambda d: add(
             d,
@@ -398,7 +404,7 @@ EXPECTED_RULES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
         ["provider-region", "provider-global-endpoint", "resource-region-override", "subnet-outside-uae", "kms-multi-region", "second-provider-elsewhere",
          "default-provider-elsewhere", "gpu-family-not-in-region", "s3-replication-abroad", "ecr-replication-abroad",
-         "dynamodb-global-table", "cloudfront", "backup-copy-abroad", "trail-to-foreign-bucket"],
+         "dynamodb-global-table", "cloudfront", "secret-replica-abroad", "backup-copy-abroad", "trail-to-foreign-bucket"],
         RESIDENCY,
     ),
     **dict.fromkeys(

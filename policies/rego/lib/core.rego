@@ -19,6 +19,10 @@ prod_like if {
 
 _relaxed_environments := {"dev", "staging"}
 
+# Each live resource's inputs as JSON text, computed once per evaluation: the cheap pre-filter
+# that residency rules run before walking the inputs.
+inputs_text := {r.urn: json.marshal(r.inputs) | some r in live_resources}
+
 # Ops after which the resource no longer exists in the desired state.
 removal_ops := {"delete", "delete-replaced", "discard", "remove-pending-replace"}
 

@@ -15,7 +15,7 @@ import data.lib
 #   remediation: Refer to resources in me-central-1 only.
 deny contains f if {
 	some r in lib.live_resources
-	_maybe_foreign(r.inputs)
+	_maybe_foreign(lib.inputs_text[r.urn])
 	walk(r.inputs, [path, value])
 	is_string(value)
 	contains(value, "arn:")
@@ -30,8 +30,7 @@ deny contains f if {
 # A cheap filter before the walk: a foreign-region ARN in the inputs' JSON text. Every ARN in a
 # string value appears verbatim in that text (ARN characters are never escaped and a match cannot
 # cross a quote), so no finding is lost; the walk then finds the exact input path.
-_maybe_foreign(inputs) if {
-	text := json.marshal(inputs)
+_maybe_foreign(text) if {
 	contains(text, "arn:")
 	some region in data.lib.aws.embedded_arn_regions(text)
 	region != lib.home_region
