@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.components._iam import PARTITION, document, service_trust_policy
+from infra.components._iam import PARTITION, account_scoped_trust_policy, document
 from infra.config import HOME_REGION
 
 GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
@@ -139,11 +139,7 @@ class Audit(pulumi.ComponentResource):
         delivery_role = aws.iam.Role(
             f"{name}-trail-logs",
             description="CloudTrail delivery to CloudWatch Logs",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: service_trust_policy(
-                    "cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
-                )
-            ),
+            assume_role_policy=account_scoped_trust_policy("cloudtrail.amazonaws.com", args.account_id),
             opts=child,
         )
         delivery_policy = aws.iam.RolePolicy(

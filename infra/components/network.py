@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.components._iam import PARTITION, document, service_trust_policy
+from infra.components._iam import PARTITION, account_scoped_trust_policy, document
 from infra.config import HOME_REGION, NAT_MODES
 
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "logs", "kms")
@@ -238,15 +238,11 @@ class Network(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-flow-logs",
             description="VPC flow logs delivery to CloudWatch Logs",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: service_trust_policy(
-                    "vpc-flow-logs.amazonaws.com",
-                    {
-                        # Confused-deputy guard: only this account's flow logs in this region.
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {"aws:SourceArn": f"arn:{PARTITION}:ec2:{HOME_REGION}:{account}:vpc-flow-log/*"},
-                    },
-                )
+            # Only this account's flow logs in this region may assume it.
+            assume_role_policy=account_scoped_trust_policy(
+                "vpc-flow-logs.amazonaws.com",
+                args.account_id,
+                source_arn=f"arn:{PARTITION}:ec2:{HOME_REGION}:{{account}}:vpc-flow-log/*",
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
