@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from platformctl.errors import PlatformError
 from platformctl.output import emit
 
 EXIT_OK, EXIT_DENY = 0, 1
@@ -147,4 +146,4 @@ def register(sub: Any) -> None:
     controls.set_defaults(func=cmd_controls)
 
 
-__all__ = ["register", "PlatformError"]
+__all__ = ["register"]
