@@ -28,6 +28,7 @@ from infra.components import (
 )
 from infra.config import PlatformConfig
 from infra.providers import aws_provider
+from infra.services import build_data_services
 
 PROD_LOG_RETENTION_DAYS = 365
 NONPROD_LOG_RETENTION_DAYS = 90
@@ -112,7 +113,13 @@ def build(cfg: PlatformConfig) -> dict[str, pulumi.Output]:
         with_aws,
     )
 
+    data_services = build_data_services(
+        cfg, aws_provider=provider, account_id=account_id, keys=keys, network=network, cluster=cluster,
+        log_retention_days=retention,
+    )  # fmt: skip
+
     return {
+        **data_services.outputs,
         "region": pulumi.Output.from_input(cfg.region),
         "vpc_id": network.vpc_id,
         "private_subnet_ids": network.private_subnet_ids,
