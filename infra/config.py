@@ -375,7 +375,7 @@ def _bounded(value: Any, key: str, low: int, high: int) -> int:
 def _data_services(raw: Mapping[str, Any], environment: str) -> DataServicesConfig:
     key = f"{PROJECT}:dataServices"
     services = _mapping(_require(raw, key), key)
-    prod_like = environment not in ("dev", "staging")  # unknown environments are judged like prod
+    prod_like = environment == "prod"
 
     def section(name: str) -> tuple[str, Mapping[str, Any]]:
         return f"{key}.{name}", _mapping(services.get(name), f"{key}.{name}")
