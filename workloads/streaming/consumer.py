@@ -55,6 +55,18 @@ class ConsumerSettings:
     profile: str = "local"
 
 
+@dataclass
+class ConsumerStats:
+    """Plain counts of this consumer instance (Feast switches prometheus_client to multiprocess mode,
+    where counters of the same name share one value per process)."""
+
+    consumed: int = 0
+    pushed: int = 0
+    dead_lettered: int = 0
+    consent_dropped: int = 0
+    withdrawals: int = 0
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -130,6 +142,7 @@ class CreditActivityConsumer:
     def __init__(self, settings: ConsumerSettings, pseudonymizer: Pseudonymizer | None = None) -> None:
         self.settings = settings
         self.metrics = Metrics()
+        self.stats = ConsumerStats()
         self.store = open_store(settings.repo, settings.profile, redis_address=settings.redis_address, apply=False)
         self.ledger = ConsentLedger(self.store)
         self.pseudonymizer = pseudonymizer or default_pseudonymizer()
@@ -147,7 +160,9 @@ class CreditActivityConsumer:
                 },
             )
         )
-        self.dlq = Producer(client_config(settings.bootstrap, **{"enable.idempotence": True, "linger.ms": 5}))
+        self.dlq: Producer | None = Producer(
+            client_config(settings.bootstrap, **{"enable.idempotence": True, "linger.ms": 5})
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def stop(self, *_: Any) -> None:
@@ -189,6 +204,7 @@ class CreditActivityConsumer:
         finally:
             self.dlq.flush(30)
             self.consumer.close()
+            self.dlq = None  # librdkafka keeps reconnecting for as long as the producer lives
         return 0
 
     # -- one batch -----------------------------------------------------------------------------------
@@ -200,6 +216,7 @@ class CreditActivityConsumer:
                     continue
                 raise KafkaException(message.error())
             self.metrics.consumed.inc()
+            self.stats.consumed += 1
             try:
                 decoded.append((message, decode(message.value())))
             except PoisonMessageError as poison:
@@ -230,6 +247,7 @@ class CreditActivityConsumer:
         for row in frame.itertuples(index=False):
             self.ledger.withdraw(getattr(row, JOIN_KEY), row.event_timestamp.to_pydatetime())
             self.metrics.withdrawals.inc()
+            self.stats.withdrawals += 1
 
     def _push(self, frame: pd.DataFrame) -> None:
         if frame.empty:
@@ -238,6 +256,7 @@ class CreditActivityConsumer:
         if withdrawn:
             dropped = frame[JOIN_KEY].isin(withdrawn)
             self.metrics.consent_dropped.inc(int(dropped.sum()))
+            self.stats.consent_dropped += int(dropped.sum())
             frame = frame[~dropped]
         if frame.empty:
             return
@@ -258,6 +277,7 @@ class CreditActivityConsumer:
             finally:
                 self.metrics.push_latency.observe(time.perf_counter() - started)
         self.metrics.pushed.inc(len(frame))
+        self.stats.pushed += len(frame)
 
     def dead_letter(self, message: Message, kind: str, reason: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", message.topic(), message.partition(), message.offset(), reason)
@@ -270,6 +290,7 @@ class CreditActivityConsumer:
         self.dlq.produce(self.settings.dlq_topic, key=message.key(), value=message.value(), headers=headers)
         self.dlq.poll(0)
         self.metrics.dead_lettered.labels(kind).inc()
+        self.stats.dead_lettered += 1
 
     def _update_lag(self) -> None:
         if time.monotonic() - self._last_lag_check < 1.0:

@@ -183,7 +183,20 @@ def kafka_broker(server_logs: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def feature_repo(tmp_path_factory: pytest.TempPathFactory, redis_server: Server) -> Path:
+def pseudonym_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A throwaway key for the session (subprocesses inherit it through the environment)."""
+    path = tmp_path_factory.mktemp("keys") / "pseudonym.key"
+    previous = os.environ.get("PLATFORM_PSEUDONYM_KEY_FILE")
+    os.environ["PLATFORM_PSEUDONYM_KEY_FILE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("PLATFORM_PSEUDONYM_KEY_FILE", None)
+    else:
+        os.environ["PLATFORM_PSEUDONYM_KEY_FILE"] = previous
+
+
+@pytest.fixture(scope="session")
+def feature_repo(tmp_path_factory: pytest.TempPathFactory, redis_server: Server, pseudonym_key_file: Path) -> Path:
     """A small generated, applied and materialized repo (300 applicants); override it for other data."""
     from workloads.features.generate import default_as_of, generate_dataset
     from workloads.features.store import materialize, open_store
