@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,11 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--applicants", type=int, default=2000)
     parser.add_argument("--withdraw-every", type=int, default=0, help="every Nth event withdraws consent (0: none)")
+    parser.add_argument("--latest-out", type=Path, help="write each subject's newest event here (JSON) to check reads")
     args = parser.parse_args(argv)
     events = synthetic_events(
         args.events, seed=args.seed, n_applicants=args.applicants, withdraw_every=args.withdraw_every
     )
     sent = produce(args.bootstrap, events, args.topic)
+    if args.latest_out:
+        latest: dict[str, dict[str, Any]] = {}
+        for event in events:  # events are in time order: the last one per subject wins
+            latest[event["national_id"]] = event
+        args.latest_out.parent.mkdir(parents=True, exist_ok=True)
+        args.latest_out.write_text(json.dumps(latest, indent=1, sort_keys=True))
     print(f"produced {sent} events to {args.topic} on {args.bootstrap}", file=sys.stderr)
     return 0
 
