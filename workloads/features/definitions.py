@@ -6,13 +6,15 @@ Built by a function of where the data lives, so the `local` profile (parquet nex
 
 from __future__ import annotations
 
+import inspect
+import types
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, KafkaSource, PushSource, ValueType
 from feast.data_format import JsonFormat
-from feast.on_demand_feature_view import on_demand_feature_view
+from feast.on_demand_feature_view import OnDemandFeatureView
 from feast.types import Float64, Int64
 
 PROJECT = "credit_risk"
@@ -56,6 +58,15 @@ def credit_ratios_udf(inputs: pd.DataFrame) -> pd.DataFrame:
         "late_payments_90d"
     ].astype("float64")
     return out  # fmt: skip
+
+
+def _portable_udf() -> types.FunctionType:
+    # A copy that claims __main__ as its module, so dill pickles it by value into the registry and the
+    # feature server can run it without importing this package (what Feast's decorator does, without
+    # mutating the original function).
+    udf = types.FunctionType(credit_ratios_udf.__code__, credit_ratios_udf.__globals__, credit_ratios_udf.__name__)
+    udf.__module__ = "__main__"
+    return udf
 
 
 def feature_definitions(locations: SourceLocations) -> list:
@@ -110,13 +121,15 @@ def feature_definitions(locations: SourceLocations) -> list:
         online=True,
         tags=TAGS,
     )
-    ratios = on_demand_feature_view(
+    ratios = OnDemandFeatureView(
         name=RATIOS_VIEW,
         sources=[profile_view, activity_view],
         schema=[Field(name=name, dtype=dtype) for name, dtype in RATIO_FEATURES.items()],
         mode="pandas",
+        udf=_portable_udf(),
+        udf_string=inspect.getsource(credit_ratios_udf),
         tags=TAGS,
-    )(credit_ratios_udf)
+    )
     service = FeatureService(name=FEATURE_SERVICE, features=[profile_view, activity_view, ratios],
                              description="Credit-risk model v1: the 10 features it trains and serves on", tags=TAGS)  # fmt: skip
     return [

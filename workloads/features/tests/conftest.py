@@ -1,0 +1,7 @@
+from workloads.testing.servers import (  # noqa: F401 - pytest fixtures
+    feature_repo,
+    feature_server,
+    kafka_broker,
+    redis_server,
+    server_logs,
+)
