@@ -142,8 +142,8 @@ def main() -> int:
             if v1.status_code != 200 or v2.status_code != 200 or bad.status_code != 400:
                 print("model demo: unexpected predictor answers", file=sys.stderr)
                 return 1
-        print(f"[model] stopped predictor and MLflow; done in {time.monotonic() - _started:.1f} s")
-        print(json.dumps({"registered": result.registered.uri if result.registered else None, "metrics": metrics}))
+    print(f"[model] predictor and MLflow stopped; done in {time.monotonic() - _started:.1f} s")
+    print(json.dumps({"registered": result.registered.uri if result.registered else None, "metrics": metrics}))
     return 0
 
 
