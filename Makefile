@@ -20,6 +20,7 @@ lint: setup
 bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
 	@PYTHONPATH=$(CURDIR) .venv-workloads/bin/python -m bench.dataplane
+	@PYTHONPATH=. .venv-workloads/bin/python -m bench.serving
 
 clean:
 	rm -rf out .pytest_cache
@@ -29,3 +30,7 @@ dataplane-up:   ## local Redis, Kafka-compatible broker and Feast feature server
 
 dataplane-down:
 	@scripts/dataplane.sh down
+
+.PHONY: serve
+serve:          ## credit-risk predictor in the foreground on 127.0.0.1:$${PORT:-8080} (latest registered model; trains one if none)
+	@PYTHONPATH=. exec .venv-workloads/bin/python -m workloads.serving.local
