@@ -8,6 +8,8 @@ log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 apt_packages=(${PLATFORM_APT_PACKAGES:-})
 command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
+# Local data plane: a real Redis online store, and hey for the feature-server benchmark.
+apt_packages+=(redis-server hey)
 # Workload images built offline with podman (scripts/images.sh); promtool checks the drift alert rules.
 apt_packages+=(podman buildah runc uidmap slirp4netns fuse-overlayfs debootstrap prometheus)
 missing=()
