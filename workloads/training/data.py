@@ -124,6 +124,8 @@ def _feast_frame(repo: Path, labels_path: Path) -> tuple[pd.DataFrame, dict[str,
         raise TrainingDataError(f"labels file {labels_path} lacks columns {missing}")
     store = open_store(repo)
     frame = training_frame(store, labels)
+    from workloads.features.lineage import view_version
+
     service = store.get_feature_service(FEATURE_SERVICE)
     views: dict[str, str] = {}
     for projection in service.feature_view_projections:
@@ -132,8 +134,7 @@ def _feast_frame(repo: Path, labels_path: Path) -> tuple[pd.DataFrame, dict[str,
             view = store.get_feature_view(name)
         except Exception:  # noqa: BLE001 - on-demand views live in another registry table
             view = store.get_on_demand_feature_view(name)
-        proto = view.to_proto().spec.SerializeToString()
-        views[name] = "sha256:" + hashlib.sha256(proto).hexdigest()[:16]
+        views[name] = view_version(view)
     lineage = {
         "source": "feast",
         "feature_repo": str(repo),
