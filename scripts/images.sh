@@ -167,7 +167,8 @@ build_image() {
   context=$(stage_context "$name" "$wheelhouse")
   tag=$IMAGE_PREFIX/$name:$(git rev-parse --short HEAD 2>/dev/null || echo dev)
   log "$name: podman build (offline)"
-  podman build --quiet --network=none --pull=never --layers \
+  # docker format: OCI image configs have no HEALTHCHECK, and buildah would drop it.
+  podman build --quiet --network=none --pull=never --layers --format docker \
     --build-arg "BASE_DIGEST=${base_digest#sha256:}" \
     -f "workloads/$name/Dockerfile" -t "$tag" -t "$IMAGE_PREFIX/$name:latest" "$context" >/dev/null
   local seconds=$((SECONDS - start)) size

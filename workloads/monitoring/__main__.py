@@ -18,9 +18,9 @@ from pathlib import Path
 
 from prometheus_client import start_http_server
 
-from workloads.monitoring.drift import DriftInputError, DriftThresholds
+from workloads.monitoring.drift import PREDICTION_COLUMN, DriftInputError, DriftThresholds
 from workloads.monitoring.metrics import DriftMetrics
-from workloads.monitoring.monitor import read_sample, run_check
+from workloads.monitoring.monitor import read_sample, run_check, with_predictions
 from workloads.monitoring.retrain import AirflowDagRun, Cooldown, LocalRetraining, RetrainingError, RetrainingTrigger
 
 EXIT_BAD_INPUT = 2
@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--metrics-port", type=int, default=int(_env("metrics_port", "0")), help="0: no exporter")
     p.add_argument("--metrics-host", default=_env("metrics_host", "127.0.0.1"))
     p.add_argument("--interval", type=float, default=float(_env("interval", "0")), help="0: check once")
+    p.add_argument(
+        "--model-bundle", type=Path, default=_env("model_bundle"), help="score rows that lack a prediction column"
+    )
     p.add_argument("--report", type=Path, default=_env("report"), help="also write the JSON report here")
     args = p.parse_args(argv)
     if args.reference is None or args.current is None:
@@ -66,9 +69,15 @@ def _trigger(args: argparse.Namespace) -> RetrainingTrigger | None:
 
 def _check_once(args: argparse.Namespace, metrics: DriftMetrics, thresholds: DriftThresholds) -> int:
     try:
+        reference, current = read_sample(args.reference), read_sample(args.current)
+        if args.model_bundle:
+            reference, current = (
+                frame if PREDICTION_COLUMN in frame.columns else with_predictions(frame, args.model_bundle)
+                for frame in (reference, current)
+            )
         result = run_check(
-            read_sample(args.reference),
-            read_sample(args.current),
+            reference,
+            current,
             metrics,
             thresholds,
             _trigger(args),
@@ -103,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         start_http_server(args.metrics_port, addr=args.metrics_host, registry=metrics.registry)
         log.info("metrics on http://%s:%d/metrics", args.metrics_host, args.metrics_port)
     if args.interval <= 0:
+        # A one-shot job stopped by Kubernetes (SIGTERM) exits at once with the conventional status.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         return _check_once(args, metrics, thresholds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

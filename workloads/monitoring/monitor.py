@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from workloads.monitoring.drift import DriftInputError, DriftReport, DriftThresholds, detect_drift
+from workloads.monitoring.drift import (
+    CREDIT_RISK_FEATURES,
+    PREDICTION_COLUMN,
+    DriftInputError,
+    DriftReport,
+    DriftThresholds,
+    detect_drift,
+)
 from workloads.monitoring.metrics import DriftMetrics
 from workloads.monitoring.retrain import Cooldown, RetrainingError, RetrainingOutcome, RetrainingTrigger
 
@@ -30,6 +37,25 @@ def read_sample(path: Path) -> pd.DataFrame:
     except (ValueError, OSError) as exc:
         raise DriftInputError(f"{path}: unreadable {suffix[1:]} file ({exc})") from exc
     raise DriftInputError(f"{path}: expected .parquet, .csv or .jsonl")
+
+
+def with_predictions(frame: pd.DataFrame, bundle_dir: Path, features=CREDIT_RISK_FEATURES) -> pd.DataFrame:
+    """`frame` plus a `prediction` column scored by the model bundle (when the inputs were logged without it)."""
+    import torch
+
+    from workloads.training.model import load_bundle, predict_proba
+
+    missing = [name for name in features if name not in frame.columns]
+    if missing:
+        raise DriftInputError(f"cannot score rows without {missing}")
+    values = frame[list(features)].apply(pd.to_numeric, errors="coerce")
+    complete = values.notna().all(axis=1)
+    model, _ = load_bundle(bundle_dir, "fp32")
+    scores = predict_proba(model, torch.tensor(values[complete].to_numpy(dtype="float32")))
+    scored = frame.copy()
+    scored[PREDICTION_COLUMN] = float("nan")
+    scored.loc[complete, PREDICTION_COLUMN] = scores.numpy().reshape(-1)
+    return scored
 
 
 @dataclass(frozen=True)
