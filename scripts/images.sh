@@ -133,7 +133,9 @@ ensure_wheelhouse() {
   local name=$1 requirements=workloads/$1/requirements.txt constraints key dir
   [[ -f $requirements ]] || { log "$requirements missing"; exit 1; }
   constraints=$(constraints_file)
-  key=$(cat "$requirements" "$constraints" | sha256sum | cut -c1-16)
+  # Keyed by the image's list and the shared pins, not by the whole venv: a package someone adds to
+  # the workloads venv for another image does not invalidate this wheelhouse.
+  key=$(cat "$requirements" requirements/workloads.txt | sha256sum | cut -c1-16)
   dir=$CACHE_DIR/wheels/$name-$key
   if [[ ! -f $dir/.complete ]]; then
     log "$name: wheelhouse from $requirements"

@@ -25,17 +25,6 @@ def applicant_features(n: int, seed: int) -> pd.DataFrame:
     return frame
 
 
-def shift_applicants(frame: pd.DataFrame) -> pd.DataFrame:
-    """An economic shock: incomes fall by 40 %, utilisation rises, more late payments."""
-    shifted = frame.copy()
-    shifted["annual_income"] *= 0.6
-    shifted["credit_utilization"] = np.clip(shifted["credit_utilization"] + 0.3, 0, 1)
-    shifted["late_payments_90d"] += 1
-    shifted["income_per_loan"] = shifted["annual_income"] / (shifted["existing_loans"] + 1)
-    shifted["utilization_late_interaction"] = shifted["credit_utilization"] * shifted["late_payments_90d"]
-    return shifted
-
-
 @pytest.fixture(scope="session")
 def reference_frame() -> pd.DataFrame:
     return applicant_features(2000, seed=1)

@@ -11,7 +11,8 @@ from workloads.monitoring.drift import (
     detect_drift,
     population_stability_index,
 )
-from workloads.monitoring.tests.conftest import applicant_features, shift_applicants
+from workloads.monitoring.tests.conftest import applicant_features
+from workloads.monitoring.traffic import shift_applicants
 
 SHIFTED = {
     "annual_income",

@@ -14,7 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from workloads.monitoring.drift import DriftThresholds, detect_drift
 from workloads.monitoring.metrics import METRIC_NAMES, DriftMetrics
-from workloads.monitoring.tests.conftest import applicant_features, shift_applicants
+from workloads.monitoring.tests.conftest import applicant_features
+from workloads.monitoring.traffic import shift_applicants
 
 ALERTS = Path(__file__).resolve().parents[1] / "alerts.yaml"
 

@@ -15,7 +15,7 @@ from workloads.monitoring.drift import CREDIT_RISK_FEATURES
 from workloads.monitoring.metrics import DriftMetrics
 from workloads.monitoring.monitor import run_check, with_predictions
 from workloads.monitoring.retrain import Cooldown, LocalRetraining
-from workloads.monitoring.tests.conftest import shift_applicants
+from workloads.monitoring.traffic import shift_applicants
 from workloads.testing.model_servers import mlflow_server
 from workloads.training.config import REGISTERED_MODEL_NAME, TrainingConfig
 from workloads.training.data import synthetic_frame
