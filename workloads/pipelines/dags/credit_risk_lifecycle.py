@@ -13,8 +13,14 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from airflow.providers.standard.operators.python import ExternalPythonOperator
-from airflow.sdk import DAG, Param, chain
+try:  # Airflow 3 (local venv)
+    from airflow.providers.standard.operators.python import ExternalPythonOperator
+    from airflow.sdk import DAG, Param, chain
+except ImportError:  # Airflow 2.9/2.10 (the MWAA versions the stacks allow)
+    from airflow import DAG
+    from airflow.models.baseoperator import chain
+    from airflow.models.param import Param
+    from airflow.operators.python import ExternalPythonOperator
 
 DAG_ID = "credit_risk_lifecycle"
 STEP_ORDER = ("ingest", "validate", "materialize", "train", "evaluate", "register", "canary", "promote")
