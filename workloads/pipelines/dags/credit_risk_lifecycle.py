@@ -27,6 +27,12 @@ STEP_ORDER = ("ingest", "validate", "materialize", "train", "evaluate", "registe
 # The repository (or the image's /app) that holds the `workloads` package, and its interpreter.
 WORKLOADS_ROOT = os.environ.get("WORKLOADS_ROOT", str(Path(__file__).resolve().parents[3]))
 WORKLOADS_PYTHON = os.environ.get("WORKLOADS_PYTHON", str(Path(WORKLOADS_ROOT) / ".venv-workloads" / "bin" / "python"))
+# In the cluster: each step is a pod of this image (the training image, by digest), sharing a work volume.
+TASK_IMAGE = os.environ.get("LIFECYCLE_TASK_IMAGE", "")
+TASK_NAMESPACE = os.environ.get("LIFECYCLE_NAMESPACE", "ml-pipelines")
+TASK_SERVICE_ACCOUNT = os.environ.get("LIFECYCLE_SERVICE_ACCOUNT", "ml-pipelines")
+WORK_CLAIM = os.environ.get("LIFECYCLE_WORK_CLAIM", "ml-pipelines-work")
+SETTINGS = ("work_dir", "tracking_uri", "redis_address", "seed", "n_applicants", "epochs")
 
 
 def run_lifecycle_step(step: str, workloads_root: str, settings: dict) -> dict:
@@ -39,6 +45,51 @@ def run_lifecycle_step(step: str, workloads_root: str, settings: dict) -> dict:
     return run_step(step, settings)
 
 
+def local_task(step: str, settings: dict):
+    return ExternalPythonOperator(
+        task_id=step,
+        python=WORKLOADS_PYTHON,
+        python_callable=run_lifecycle_step,
+        op_args=[step, WORKLOADS_ROOT, settings],
+        expect_airflow=False,
+    )
+
+
+def pod_task(step: str, settings: dict):
+    """The step as `python -m workloads.pipelines <step>` in a pod of the training image (IRSA service account)."""
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from kubernetes.client import models as k8s
+
+    arguments = [step]
+    for name, value in settings.items():
+        arguments += ["--set", f"{name}={value}"]
+    return KubernetesPodOperator(
+        task_id=step,
+        name=f"credit-risk-{step}",
+        namespace=TASK_NAMESPACE,
+        service_account_name=TASK_SERVICE_ACCOUNT,
+        image=TASK_IMAGE,
+        cmds=["python", "-m", "workloads.pipelines"],
+        arguments=arguments,
+        volumes=[
+            k8s.V1Volume(name="work", persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(WORK_CLAIM))
+        ],
+        volume_mounts=[k8s.V1VolumeMount(name="work", mount_path="/work")],
+        security_context=k8s.V1PodSecurityContext(
+            run_as_non_root=True,
+            run_as_user=10001,
+            run_as_group=10001,
+            fs_group=10001,
+            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+        ),  # fmt: skip
+        container_security_context=k8s.V1SecurityContext(
+            allow_privilege_escalation=False, capabilities=k8s.V1Capabilities(drop=["ALL"])
+        ),
+        get_logs=True,
+        on_finish_action="delete_pod",
+    )
+
+
 with DAG(
     dag_id=DAG_ID,
     description="Model lifecycle of credit-risk: features -> training -> registry -> canary -> promotion",
@@ -48,7 +99,8 @@ with DAG(
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
     params={
-        "work_dir": Param("out/pipelines", type="string"),
+        # A pod writes to the shared work volume; the local run to out/.
+        "work_dir": Param("/work/credit-risk" if TASK_IMAGE else "out/pipelines", type="string"),
         "tracking_uri": Param("", type="string", description="MLflow; empty: MLFLOW_TRACKING_URI"),
         "redis_address": Param("", type="string", description="online store; empty: the local data plane"),
         "seed": Param(7, type="integer"),
@@ -57,19 +109,5 @@ with DAG(
     },
     tags=["credit-risk", "ml-lifecycle"],
 ) as dag:
-    settings = {
-        name: "{{ params." + name + " }}"
-        for name in ("work_dir", "tracking_uri", "redis_address", "seed", "n_applicants", "epochs")
-    }
-    chain(
-        *(
-            ExternalPythonOperator(
-                task_id=step,
-                python=WORKLOADS_PYTHON,
-                python_callable=run_lifecycle_step,
-                op_args=[step, WORKLOADS_ROOT, settings],
-                expect_airflow=False,
-            )
-            for step in STEP_ORDER
-        )
-    )
+    settings = {name: "{{ params." + name + " }}" for name in SETTINGS}
+    chain(*(pod_task(step, settings) if TASK_IMAGE else local_task(step, settings) for step in STEP_ORDER))

@@ -30,6 +30,10 @@ if dag is not None:
             "downstream": sorted(t.downstream_task_ids),
             "operator": type(t).__name__,
             "python": getattr(t, "python", None),
+            "image": getattr(t, "image", None),
+            "cmds": getattr(t, "cmds", None),
+            "arguments": getattr(t, "arguments", None),
+            "run_as_user": getattr(getattr(t, "security_context", None), "run_as_user", None),
         }
         for t in dag.tasks
     }
@@ -44,7 +48,7 @@ print(json.dumps(out))
 """
 
 
-def _load(tmp_path: Path, dag_folder: Path) -> dict:
+def _load(tmp_path: Path, dag_folder: Path, extra_env: dict[str, str] | None = None) -> dict:
     if not AIRFLOW_PYTHON.exists():
         pytest.fail(f"{AIRFLOW_PYTHON} missing: run 'make setup' (creates .venv-airflow from requirements/airflow.txt)")
     env = {
@@ -53,6 +57,7 @@ def _load(tmp_path: Path, dag_folder: Path) -> dict:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
         "WORKLOADS_PYTHON": sys.executable,
+        **(extra_env or {}),
     }
     result = subprocess.run(
         [str(AIRFLOW_PYTHON), "-c", LOAD_DAGS, str(dag_folder)],
@@ -83,6 +88,21 @@ def test_airflow_loads_the_dag_with_the_lifecycle_graph(tmp_path: Path) -> None:
     assert {t["python"] for t in tasks.values()} == {sys.executable}
     assert {"work_dir", "tracking_uri", "seed", "n_applicants", "epochs"} <= set(loaded["params"])
     assert loaded["schedule"] == "NullTimetable"  # runs only when triggered (drift monitor, by hand)
+
+
+def test_in_the_cluster_each_step_is_a_pod_of_the_training_image(tmp_path: Path) -> None:
+    image = "111122223333.dkr.ecr.me-central-1.amazonaws.com/uae-ml-prod/training@sha256:" + "ab" * 32
+    loaded = _load(tmp_path, DAGS, {"LIFECYCLE_TASK_IMAGE": image})
+    assert loaded["import_errors"] == {}
+    tasks = loaded["tasks"]
+    assert {t["operator"] for t in tasks.values()} == {"KubernetesPodOperator"}
+    for step, task in tasks.items():
+        assert task["image"] == image
+        assert task["cmds"] == ["python", "-m", "workloads.pipelines"]
+        assert task["arguments"][0] == step and "--set" in task["arguments"]
+        assert task["run_as_user"] == 10001
+    for before, after in zip(STEP_ORDER, STEP_ORDER[1:], strict=False):
+        assert tasks[before]["downstream"] == [after]
 
 
 def test_a_broken_dag_file_is_reported_by_airflow(tmp_path: Path) -> None:
