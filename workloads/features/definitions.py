@@ -6,34 +6,37 @@ Built by a function of where the data lives, so the `local` profile (parquet nex
 
 from __future__ import annotations
 
+import inspect
+import types
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pandas as pd
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, KafkaSource, PushSource, ValueType
 from feast.data_format import JsonFormat
-from feast.on_demand_feature_view import on_demand_feature_view
+from feast.on_demand_feature_view import OnDemandFeatureView
 from feast.types import Float64, Int64
 
-PROJECT = "credit_risk"
-ENTITY = "applicant"
-JOIN_KEY = "applicant_id"
-PROFILE_VIEW = "applicant_profile"
-ACTIVITY_VIEW = "credit_activity"
-RATIOS_VIEW = "credit_ratios"
-PUSH_SOURCE = "credit_activity_push"
-STREAM_SOURCE = "credit_activity_stream"
-STREAM_TOPIC = "credit-activity"
-DLQ_TOPIC = "credit-activity-dlq"
-FEATURE_SERVICE = "credit_risk_v1"
-PROFILE_TTL = timedelta(days=365)
-ACTIVITY_TTL = timedelta(days=30)
+from workloads.features.names import (
+    ACTIVITY_FEATURES,
+    ACTIVITY_TTL,
+    ACTIVITY_VIEW,
+    DLQ_TOPIC,
+    ENTITY,
+    FEATURE_NAMES,
+    FEATURE_SERVICE,
+    JOIN_KEY,
+    PROFILE_FEATURES,
+    PROFILE_TTL,
+    PROFILE_VIEW,
+    PROJECT,
+    PUSH_SOURCE,
+    RATIO_FEATURES,
+    RATIOS_VIEW,
+    STREAM_SOURCE,
+    STREAM_TOPIC,
+)
 
-PROFILE_FEATURES = {"age": Int64, "annual_income": Float64, "employment_years": Float64, "existing_loans": Int64}
-ACTIVITY_FEATURES = {"credit_utilization": Float64, "late_payments_90d": Int64, "txn_count_7d": Int64,
-                     "avg_txn_amount_7d": Float64}  # fmt: skip
-RATIO_FEATURES = {"income_per_loan": Float64, "utilization_late_interaction": Float64}
-FEATURE_NAMES = [*PROFILE_FEATURES, *ACTIVITY_FEATURES, *RATIO_FEATURES]
+_DTYPES = {"Int64": Int64, "Float64": Float64}
 TAGS = {"domain": "credit-risk", "data_classification": "confidential", "pii": "pseudonymized"}
 
 
@@ -58,6 +61,15 @@ def credit_ratios_udf(inputs: pd.DataFrame) -> pd.DataFrame:
     return out  # fmt: skip
 
 
+def _portable_udf() -> types.FunctionType:
+    # A copy that claims __main__ as its module, so dill pickles it by value into the registry and the
+    # feature server can run it without importing this package (what Feast's decorator does, without
+    # mutating the original function).
+    udf = types.FunctionType(credit_ratios_udf.__code__, credit_ratios_udf.__globals__, credit_ratios_udf.__name__)
+    udf.__module__ = "__main__"
+    return udf
+
+
 def feature_definitions(locations: SourceLocations) -> list:
     """Every object `feast apply` registers: entity, sources, views, on-demand view, feature service."""
     applicant = Entity(name=ENTITY, join_keys=[JOIN_KEY], value_type=ValueType.STRING,
@@ -80,7 +92,7 @@ def feature_definitions(locations: SourceLocations) -> list:
     )
     activity_push = PushSource(name=PUSH_SOURCE, batch_source=activity_batch, tags=TAGS)
     event_fields = ", ".join(
-        f"{name} {'double' if dtype == Float64 else 'bigint'}" for name, dtype in ACTIVITY_FEATURES.items()
+        f"{name} {'double' if dtype == 'Float64' else 'bigint'}" for name, dtype in ACTIVITY_FEATURES.items()
     )
     activity_stream = KafkaSource(
         name=STREAM_SOURCE,
@@ -96,7 +108,7 @@ def feature_definitions(locations: SourceLocations) -> list:
         name=PROFILE_VIEW,
         entities=[applicant],
         ttl=PROFILE_TTL,
-        schema=[Field(name=name, dtype=dtype) for name, dtype in PROFILE_FEATURES.items()],
+        schema=[Field(name=name, dtype=_DTYPES[dtype]) for name, dtype in PROFILE_FEATURES.items()],
         source=profile_source,
         online=True,
         tags=TAGS,
@@ -105,18 +117,20 @@ def feature_definitions(locations: SourceLocations) -> list:
         name=ACTIVITY_VIEW,
         entities=[applicant],
         ttl=ACTIVITY_TTL,
-        schema=[Field(name=name, dtype=dtype) for name, dtype in ACTIVITY_FEATURES.items()],
+        schema=[Field(name=name, dtype=_DTYPES[dtype]) for name, dtype in ACTIVITY_FEATURES.items()],
         source=activity_push,
         online=True,
         tags=TAGS,
     )
-    ratios = on_demand_feature_view(
+    ratios = OnDemandFeatureView(
         name=RATIOS_VIEW,
         sources=[profile_view, activity_view],
-        schema=[Field(name=name, dtype=dtype) for name, dtype in RATIO_FEATURES.items()],
+        schema=[Field(name=name, dtype=_DTYPES[dtype]) for name, dtype in RATIO_FEATURES.items()],
         mode="pandas",
+        udf=_portable_udf(),
+        udf_string=inspect.getsource(credit_ratios_udf),
         tags=TAGS,
-    )(credit_ratios_udf)
+    )
     service = FeatureService(name=FEATURE_SERVICE, features=[profile_view, activity_view, ratios],
                              description="Credit-risk model v1: the 10 features it trains and serves on", tags=TAGS)  # fmt: skip
     return [
@@ -132,4 +146,4 @@ def feature_definitions(locations: SourceLocations) -> list:
     ]
 
 
-__all__ = ["FEATURE_NAMES", "SourceLocations", "feature_definitions"]
+__all__ = ["FEATURE_NAMES", "PROJECT", "DLQ_TOPIC", "SourceLocations", "feature_definitions"]

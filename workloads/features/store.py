@@ -144,7 +144,12 @@ def training_frame(store: FeatureStore, labels: pd.DataFrame, *, dataset_name: s
         store.create_saved_dataset(from_=job, name=dataset_name, storage=SavedDatasetFileStorage(path=str(path)),
                                    feature_service=service, allow_overwrite=True,
                                    tags={"labels_rows": str(len(labels))})  # fmt: skip
-    frame = job.to_df().sort_values("__row").drop(columns="__row").reset_index(drop=True)
+    # Feast's file store drops an entity row when every candidate feature row falls outside [label - ttl, label];
+    # joining back on the row number keeps that label with unknown (null) features instead of losing it.
+    joined = job.to_df()
+    features = [c for c in joined.columns if c in FEATURE_NAMES]
+    frame = entity_df.merge(joined[["__row", *features]], on="__row", how="left", validate="one_to_one")
+    frame = frame.sort_values("__row").drop(columns="__row").reset_index(drop=True)
     views = [store.get_feature_view(PROFILE_VIEW), store.get_feature_view(ACTIVITY_VIEW)]
     lineage.emit(store, "training_frame", lineage.input_datasets(store, views),
                  [{"namespace": "feast", "name": output_name, "facets": {}}],
