@@ -124,10 +124,14 @@ def validate(settings: PipelineSettings) -> dict:
 
 
 def materialize(settings: PipelineSettings) -> dict:
+    from datetime import datetime
+
     from workloads.features.store import materialize as materialize_store
 
     _require(settings, "validate")
-    report = materialize_store(_store(settings))
+    # Up to the batch's own as-of time: the window Feast materializes is the one the batch describes.
+    manifest = json.loads(Path(_require(settings, "ingest")["manifest"]).read_text())
+    report = materialize_store(_store(settings), end=datetime.fromisoformat(manifest["as_of"]))
     return {"rows": report.rows, "end": report.end.isoformat()}
 
 
