@@ -11,7 +11,7 @@ command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 # Local data plane: a real Redis online store, and hey for the feature-server benchmark.
 apt_packages+=(redis-server hey)
 # Workload images built offline with podman (scripts/images.sh); promtool checks the drift alert rules.
-apt_packages+=(podman buildah runc uidmap slirp4netns fuse-overlayfs debootstrap prometheus)
+apt_packages+=(podman buildah runc uidmap slirp4netns fuse-overlayfs debootstrap debian-archive-keyring prometheus)
 missing=()
 for pkg in "${apt_packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if ((${#missing[@]})); then

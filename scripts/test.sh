@@ -10,7 +10,9 @@ rc=$?
 if [[ $rc -eq 5 ]]; then echo "no tests were collected: failing" >&2; exit 1; fi
 # The workloads tests (ML code, images, DAG) run in the workloads venv; skipped when arguments narrow the run.
 if [[ $# -eq 0 ]]; then
-  PYTHONPATH=$PWD .venv-workloads/bin/python -m pytest -q -p no:cacheprovider workloads
+  # Its own JUnit file when CI asks for one (PYTEST_ADDOPTS), not the main suite's.
+  PYTEST_ADDOPTS=${PYTEST_ADDOPTS//pytest.xml/workloads.xml} PYTHONPATH=$PWD \
+    .venv-workloads/bin/python -m pytest -q -p no:cacheprovider workloads
   wrc=$?
   if [[ $wrc -eq 5 ]]; then echo "no workloads tests were collected: failing" >&2; wrc=1; fi
   ((wrc > rc)) && rc=$wrc
