@@ -23,5 +23,5 @@ bench: setup    ## benchmarks; results in bench/results/*.json
 clean:
 	rm -rf out .pytest_cache
 
-images: setup    ## build every workload image offline with podman (scripts/images.sh; sizes in out/images/)
+images: setup    ## build every workload image offline with podman (scripts/images.sh; sizes in out/images/report.json)
 	@scripts/images.sh

@@ -9,7 +9,7 @@
 # localhost/base:bookworm and cached by the hash of its recipe; Python packages come from a
 # per-image wheelhouse downloaded on the host (pinned by requirements/workloads.txt and the
 # workloads venv), and `podman build --network=none --pull=never` installs them with --no-index.
-# Build times and sizes are written to out/images/report.json.
+# Build times and sizes are written to out/images/report.json (one line per image: out/images/<image>.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[images] %s\n' "$*" >&2; }
@@ -177,7 +177,7 @@ build_image() {
   size=$(podman image inspect --format '{{.Size}}' "$tag")
   log "$name: $tag built in ${seconds}s, $((size / 1024 / 1024)) MiB"
   printf '{"image": "%s", "tag": "%s", "build_seconds": %d, "size_bytes": %s}\n' "$name" "$tag" "$seconds" "$size" \
-    >> "$OUT_DIR/report.jsonl"
+    > "$OUT_DIR/$name.json"
 }
 
 case ${1:-} in
@@ -196,15 +196,20 @@ esac
 
 podman_env
 mkdir -p "$OUT_DIR"
-: > "$OUT_DIR/report.jsonl"
 start=$SECONDS
 ensure_base
 base_digest=$(podman image inspect --format '{{.Digest}}' "$BASE_REF")
 printf '{"image": "base", "tag": "%s@%s", "build_seconds": %d, "size_bytes": %s}\n' "${BASE_REF%%:*}" "$base_digest" \
-  "$((SECONDS - start))" "$(podman image inspect --format '{{.Size}}' "$BASE_REF")" >> "$OUT_DIR/report.jsonl"
+  "$((SECONDS - start))" "$(podman image inspect --format '{{.Size}}' "$BASE_REF")" > "$OUT_DIR/base.json"
 images=("$@")
 ((${#images[@]})) || images=("${ALL_IMAGES[@]}")
 for name in "${images[@]}"; do
   build_image "$name" "$base_digest"
 done
-log "built ${images[*]} in $((SECONDS - start)) s; sizes and times in $OUT_DIR/report.jsonl"
+# One document with the latest figures of every image built so far (each build rewrites its own line).
+{
+  echo "["
+  for name in base "${ALL_IMAGES[@]}"; do [[ -f $OUT_DIR/$name.json ]] && cat "$OUT_DIR/$name.json"; done | paste -sd, -
+  echo "]"
+} > "$OUT_DIR/report.json"
+log "built ${images[*]} in $((SECONDS - start)) s; sizes and times in $OUT_DIR/report.json"
