@@ -20,9 +20,14 @@ lint: setup
 bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
 	@.venv/bin/python -m bench.images
+	@PYTHONPATH=. .venv-workloads/bin/python -m bench.serving
 
 clean:
 	rm -rf out .pytest_cache
 
 images: setup    ## build every workload image offline with podman (scripts/images.sh; sizes in out/images/report.json)
 	@scripts/images.sh
+
+.PHONY: serve
+serve:          ## credit-risk predictor in the foreground on 127.0.0.1:$${PORT:-8080} (latest registered model; trains one if none)
+	@PYTHONPATH=. exec .venv-workloads/bin/python -m workloads.serving.local

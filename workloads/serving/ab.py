@@ -3,8 +3,9 @@
   python -m workloads.serving.ab --url http://127.0.0.1:8080 --a credit-risk --b credit-risk-challenger
 
 (`python -m workloads.serving --model-uri models:/credit-risk/1 --challenger-uri models:/credit-risk/2` serves
-both.) The winner is decided on AUC with a paired bootstrap over the same rows; accuracy at the 0.5 threshold is
-compared with McNemar's exact test on the discordant pairs. Without significance at `alpha` there is no winner.
+both.) The winner is decided on AUC with a paired bootstrap over the same rows; accuracy is
+compared with McNemar's exact test on the discordant pairs at
+the traffic's default rate as the cut-off. Without significance at `alpha` there is no winner.
 """
 
 from __future__ import annotations
@@ -49,9 +50,11 @@ def paired_bootstrap_auc(
     }
 
 
-def mcnemar_accuracy(labels: np.ndarray, proba_a: np.ndarray, proba_b: np.ndarray) -> dict[str, float]:
-    correct_a = (proba_a >= 0.5).astype(int) == labels
-    correct_b = (proba_b >= 0.5).astype(int) == labels
+def mcnemar_accuracy(
+    labels: np.ndarray, proba_a: np.ndarray, proba_b: np.ndarray, threshold: float = 0.5
+) -> dict[str, float]:
+    correct_a = (proba_a >= threshold).astype(int) == labels
+    correct_b = (proba_b >= threshold).astype(int) == labels
     only_a = int(np.sum(correct_a & ~correct_b))
     only_b = int(np.sum(correct_b & ~correct_a))
     p_value = binomtest(only_b, only_a + only_b, 0.5).pvalue if only_a + only_b else 1.0
@@ -61,12 +64,14 @@ def mcnemar_accuracy(labels: np.ndarray, proba_a: np.ndarray, proba_b: np.ndarra
         "only_a_correct": only_a,
         "only_b_correct": only_b,
         "p_value": round(float(p_value), 6),
+        "threshold": round(threshold, 6),
     }
 
 
 def compare(labels: np.ndarray, proba_a: np.ndarray, proba_b: np.ndarray, alpha: float = 0.05) -> dict[str, object]:
     auc = paired_bootstrap_auc(labels, proba_a, proba_b)
-    accuracy = mcnemar_accuracy(labels, proba_a, proba_b)
+    # Both models are judged at the same cut-off: the traffic's default rate (the rule training uses).
+    accuracy = mcnemar_accuracy(labels, proba_a, proba_b, float(labels.mean()))
     if auc["p_value"] < alpha:
         winner = "b" if auc["auc_difference_b_minus_a"] > 0 else "a"
     else:

@@ -21,6 +21,7 @@ from workloads.serving.validation import (
     V2_FEATURES_INPUT,
     ParsedRows,
     RequestRejected,
+    UnknownEntity,
     parse_v1,
     parse_v2,
 )
@@ -128,8 +129,6 @@ class CreditRiskPredictor(kserve.Model):
     async def _features(self, parsed: ParsedRows) -> np.ndarray:
         if parsed.features is not None:
             return parsed.features
-        from workloads.serving.validation import UnknownEntity
-
         try:
             return await self.features.fetch(parsed.entity_ids)  # type: ignore[union-attr,arg-type]
         except UnknownEntity:

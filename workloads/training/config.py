@@ -55,6 +55,8 @@ class TrainingConfig:
     weight_decay: float = 1e-4
     hidden_sizes: tuple[int, ...] = (32, 16)
     checkpoint_every: int = 20
+    # Mixed precision (autocast + GradScaler) whenever training runs on a GPU; on CPU it is always off.
+    amp: bool = True
     resume: bool = True
     # Data: Feast (feature repo + labels parquet) or the seeded in-memory frame when no repo is given.
     feature_repo: Path | None = None
@@ -127,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--hidden-sizes", help="comma-separated layer widths, e.g. 32,16")
     parser.add_argument("--checkpoint-every", type=int, help="steps between rank-0 checkpoints")
     parser.add_argument("--no-resume", dest="resume", action="store_const", const=False)
+    parser.add_argument("--no-amp", dest="amp", action="store_const", const=False, help="fp32 even on a GPU")
     parser.add_argument("--feature-repo", type=Path, help="Feast repo path (with --labels-path)")
     parser.add_argument(
         "--labels-path", type=Path, help="labels parquet: applicant_id, event_timestamp, defaulted, gender"
@@ -173,6 +176,7 @@ _ENV_TYPES: dict[str, type] = {
     "learning_rate": float,
     "weight_decay": float,
     "checkpoint_every": int,
+    "amp": bool,
     "resume": bool,
     "feature_repo": Path,
     "labels_path": Path,

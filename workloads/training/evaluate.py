@@ -14,7 +14,16 @@ from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 from workloads.training.config import FEATURES, LABEL, PROTECTED_ATTRIBUTE, QualityGate
 from workloads.training.model import CreditRiskMLP, predict_proba
 
-DECISION_THRESHOLD = 0.5
+DEFAULT_DECISION_THRESHOLD = 0.5
+
+
+def decision_threshold(train: pd.DataFrame) -> float:
+    """Flag an applicant when the predicted default probability reaches the training default rate.
+
+    Defaults are the minority class (~15-25%): at 0.5 a calibrated model flags almost nobody, accuracy
+    collapses to the majority rate and the fairness metrics become trivially zero. The base rate keeps
+    probabilities calibrated and decisions meaningful."""
+    return round(float(train[LABEL].mean()), 6)
 
 
 def holdout_tensors(holdout: pd.DataFrame) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
@@ -22,10 +31,12 @@ def holdout_tensors(holdout: pd.DataFrame) -> tuple[torch.Tensor, np.ndarray, np
     return features, holdout[LABEL].to_numpy(dtype="int64"), holdout[PROTECTED_ATTRIBUTE].astype(str).to_numpy()
 
 
-def evaluate(model: torch.nn.Module, holdout: pd.DataFrame) -> dict[str, float]:
+def evaluate(
+    model: torch.nn.Module, holdout: pd.DataFrame, threshold: float = DEFAULT_DECISION_THRESHOLD
+) -> dict[str, float]:
     features, labels, gender = holdout_tensors(holdout)
     probabilities = predict_proba(model, features).numpy().astype("float64")
-    decisions = (probabilities >= DECISION_THRESHOLD).astype("int64")
+    decisions = (probabilities >= threshold).astype("int64")
     return {
         "auc": round(float(roc_auc_score(labels, probabilities)), 6),
         "accuracy": round(float(accuracy_score(labels, decisions)), 6),
@@ -38,6 +49,7 @@ def evaluate(model: torch.nn.Module, holdout: pd.DataFrame) -> dict[str, float]:
             float(equalized_odds_difference(labels, decisions, sensitive_features=gender)), 6
         ),
         "holdout_rows": float(len(labels)),
+        "decision_threshold": threshold,
     }
 
 

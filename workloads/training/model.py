@@ -11,6 +11,7 @@ Loading needs only torch and this module: the serving image does not import pand
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -72,7 +73,11 @@ def prune_linear_layers(model: CreditRiskMLP, amount: float) -> CreditRiskMLP:
 def quantize_int8(model: CreditRiskMLP) -> nn.Module:
     """int8 dynamic quantization of the Linear layers (weights int8, activations quantized per batch)."""
     model.eval()
-    return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+    with warnings.catch_warnings():
+        # torch 2.13 marks torch.ao.quantization deprecated in favour of torchao (docs/adr/0016); still works.
+        warnings.filterwarnings("ignore", message=".*torch.ao.quantization is deprecated.*")
+        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*deprecated.*")
+        return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
 
 
 def save_bundle(

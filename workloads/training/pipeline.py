@@ -15,7 +15,14 @@ from pathlib import Path
 from workloads.training.card import build_card, write_card
 from workloads.training.config import TrainingConfig
 from workloads.training.data import TrainingData, load_training_data
-from workloads.training.evaluate import GateDecision, evaluate, explain_top_features, quality_gate
+from workloads.training.evaluate import (
+    DEFAULT_DECISION_THRESHOLD,
+    GateDecision,
+    decision_threshold,
+    evaluate,
+    explain_top_features,
+    quality_gate,
+)
 from workloads.training.model import CreditRiskMLP, load_bundle, prune_linear_layers, quantize_int8, save_bundle
 from workloads.training.registry import (
     RegisteredVersion,
@@ -44,13 +51,15 @@ class TrainingResult:
         return self.gate is not None and not self.gate.passed
 
 
-def compress(model: CreditRiskMLP, data: TrainingData, amount: float) -> tuple[object, dict[str, object]]:
+def compress(
+    model: CreditRiskMLP, data: TrainingData, amount: float, threshold: float
+) -> tuple[object, dict[str, object]]:
     """Pruned then int8-quantized copy of `model`, with the accuracy change of each step on the holdout."""
-    fp32 = evaluate(model, data.holdout)
+    fp32 = evaluate(model, data.holdout, threshold)
     pruned = prune_linear_layers(copy.deepcopy(model), amount)
-    pruned_scores = evaluate(pruned, data.holdout)
+    pruned_scores = evaluate(pruned, data.holdout, threshold)
     quantized = quantize_int8(pruned)
-    int8 = evaluate(quantized, data.holdout)
+    int8 = evaluate(quantized, data.holdout, threshold)
     summary = {
         "prune_amount": amount,
         "quantization": "torch.ao.quantization.quantize_dynamic(nn.Linear, qint8)",
@@ -71,8 +80,9 @@ def _champion_metrics(config: TrainingConfig, data: TrainingData) -> tuple[str |
     if current is None:
         return None, None
     bundle = download_version(config.tracking_uri, current, config.out_dir / "champion")
-    model, _ = load_bundle(bundle, "fp32")
-    return current.version, evaluate(model, data.holdout)
+    model, spec = load_bundle(bundle, "fp32")
+    threshold = float(spec.get("decision_threshold", DEFAULT_DECISION_THRESHOLD))  # type: ignore[arg-type]
+    return current.version, evaluate(model, data.holdout, threshold)
 
 
 def train_and_register(config: TrainingConfig, data: TrainingData | None = None) -> TrainingResult:
@@ -87,8 +97,9 @@ def train_and_register(config: TrainingConfig, data: TrainingData | None = None)
     if not ctx.is_main:
         return TrainingResult(rank=ctx.rank, stats=stats)
 
-    metrics = evaluate(model, data.holdout)
-    quantized, compression = compress(model, data, config.prune_amount)
+    threshold = decision_threshold(data.train)
+    metrics = evaluate(model, data.holdout, threshold)
+    quantized, compression = compress(model, data, config.prune_amount, threshold)
     explanations = explain_top_features(model, data.holdout, config.explain_samples, config.seed)
     champion, champion_scores = _champion_metrics(config, data)
     decision = quality_gate(metrics, champion_scores, config.gate, champion)
@@ -108,7 +119,12 @@ def train_and_register(config: TrainingConfig, data: TrainingData | None = None)
         model,
         quantized,  # type: ignore[arg-type]
         config.hidden_sizes,
-        {"metrics": metrics, "dataset_digest": data.lineage.get("dataset_digest"), "git_commit": card["git_commit"]},
+        {
+            "metrics": metrics,
+            "decision_threshold": threshold,
+            "dataset_digest": data.lineage.get("dataset_digest"),
+            "git_commit": card["git_commit"],
+        },
     )
     write_card(bundle_dir, card)
 

@@ -8,6 +8,7 @@ only gets it by passing the quality gate.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,7 @@ def download_version(tracking_uri: str, version: RegisteredVersion, dest: Path |
     """The bundle directory of a registered version, on local disk."""
     from mlflow.artifacts import download_artifacts
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no tqdm bars in server/demo logs
     dest = dest or Path(tempfile.mkdtemp(prefix=f"{version.name}-v{version.version}-"))
     dest.mkdir(parents=True, exist_ok=True)
     local = download_artifacts(

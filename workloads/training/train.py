@@ -169,7 +169,7 @@ def train_model(
         else model
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    use_amp = ctx.device.type == "cuda"
+    use_amp = config.amp and ctx.device.type == "cuda"
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=use_amp)
     loss_fn = nn.BCEWithLogitsLoss()
 
