@@ -94,6 +94,11 @@ def test_answers_readiness_metadata_and_inference(running) -> None:
     assert 400 <= bad.status_code < 500
 
 
+def test_batch_scoring_entry_point_runs_in_the_image(host) -> None:
+    # The batch job (same model and validation, Parquet in and out) ships in the serving image.
+    assert host.run("python -m workloads.serving.batch --help").rc == 0
+
+
 def test_passes_its_own_healthcheck(serving_image: str, running) -> None:
     inspected = json.loads(podman("image", "inspect", serving_image).stdout)[0]
     healthcheck = inspected.get("Healthcheck") or {}
