@@ -1,5 +1,5 @@
 # One command per job; each is a thin wrapper over scripts/ or platformctl, which users can call directly.
-.PHONY: setup synth gate demo test lint bench clean dataplane-up dataplane-down
+.PHONY: setup synth gate demo test lint bench clean images dataplane-up dataplane-down
 SHELL := /bin/bash
 
 setup:          ## create/refresh .venv and .venv-checkov (idempotent)
@@ -20,6 +20,7 @@ lint: setup
 bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
 	@PYTHONPATH=$(CURDIR) .venv-workloads/bin/python -m bench.dataplane
+	@.venv/bin/python -m bench.images
 	@PYTHONPATH=. .venv-workloads/bin/python -m bench.serving
 
 clean:
@@ -30,6 +31,9 @@ dataplane-up:   ## local Redis, Kafka-compatible broker and Feast feature server
 
 dataplane-down:
 	@scripts/dataplane.sh down
+
+images: setup    ## build every workload image offline with podman (scripts/images.sh; sizes in out/images/report.json)
+	@scripts/images.sh
 
 .PHONY: serve
 serve:          ## credit-risk predictor in the foreground on 127.0.0.1:$${PORT:-8080} (latest registered model; trains one if none)

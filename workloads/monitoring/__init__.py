@@ -1,0 +1,1 @@
+"""Drift monitoring: recent serving inputs against the training reference, Prometheus metrics, retraining."""
