@@ -54,7 +54,8 @@ def hardened_bucket(
     resource = aws.s3.Bucket(
         name, bucket=bucket, force_destroy=False, tags=tags, opts=pulumi.ResourceOptions(parent=parent, protect=protect)
     )
-    arn = pulumi.Output.concat(f"arn:{PARTITION}:s3:::", resource.id)
+    # From the name, not the id: the name is known at preview time, so the gate reads the policy.
+    arn = pulumi.Output.concat(f"arn:{PARTITION}:s3:::", bucket)
     encryption = aws.s3.BucketServerSideEncryptionConfiguration(
         name,
         bucket=resource.id,
@@ -162,16 +163,18 @@ class StateBackend(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.keys[purpose] = key
+        self.bucket_name = pulumi.Output.concat(args.bucket_prefix, "-", args.account_id)
         self.bucket, _ = hardened_bucket(
             self,
             f"{name}-state",
-            pulumi.Output.concat(args.bucket_prefix, "-", args.account_id),
+            self.bucket_name,
             self.keys["state"].arn,
             [],
             protect=True,
             tags={**args.tags, "Name": f"{args.bucket_prefix}-state", "data-domain": "pulumi-state"},
         )
-        self.bucket_arn = pulumi.Output.concat(f"arn:{PARTITION}:s3:::", self.bucket.id)
+        self.bucket_arn = pulumi.Output.concat(f"arn:{PARTITION}:s3:::", self.bucket_name)
+        self.key_aliases = tuple(f"alias/{args.alias_prefix}/{purpose}" for purpose in ("state", "secrets"))
         self.secrets_provider = f"awskms://alias/{args.alias_prefix}/secrets?region={HOME_REGION}"
         self.register_outputs(
             {
@@ -271,8 +274,7 @@ class GithubCiRolesArgs:
     subjects: dict[str, str]  # GitHub environment -> the exact `sub` claim
     environments: tuple[str, ...]
     state_bucket_arn: pulumi.Input[str]
-    state_key_arn: pulumi.Input[str]
-    secrets_key_arn: pulumi.Input[str]
+    key_aliases: tuple[str, ...]  # the state and secrets keys, named by alias (known at preview)
     session_hours: int
 
 
@@ -297,6 +299,8 @@ class GithubCiRoles(pulumi.ComponentResource):
         self.deploy_roles: dict[str, aws.iam.Role] = {}
         self.preview_roles: dict[str, aws.iam.Role] = {}
         account_arn = pulumi.Output.concat(f"arn:{PARTITION}:iam::", args.account_id)
+        # IAM names the provider after its host; built here so the trust policies are known at preview.
+        provider_arn = pulumi.Output.concat(account_arn, f":oidc-provider/{GITHUB_ISSUER}")
         own_roles = pulumi.Output.concat(account_arn, f":role/{ROLE_PREFIX}-*")
         for env in args.environments:
             for kind, github_env in (("deploy", env), ("preview", f"{env}-preview")):
@@ -304,9 +308,9 @@ class GithubCiRoles(pulumi.ComponentResource):
                     f"{name}-{kind}-{env}",
                     name=f"{ROLE_PREFIX}-{kind}-{env}",
                     description=f"GitHub Actions, environment {github_env} ({'read-only' if kind == 'preview' else 'deploys ' + env})",
-                    assume_role_policy=self._trust(args.subjects[github_env]),
+                    assume_role_policy=self._trust(provider_arn, args.subjects[github_env]),
                     max_session_duration=args.session_hours * 3600,
-                    opts=child,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[self.provider]),
                 )
                 policy = self._deploy_policy(args, own_roles) if kind == "deploy" else self._preview_policy(args)
                 aws.iam.RolePolicy(f"{name}-{kind}-{env}", role=role.id, policy=policy, opts=child)
@@ -329,12 +333,13 @@ class GithubCiRoles(pulumi.ComponentResource):
             }
         )
 
-    def _trust(self, subject: str) -> pulumi.Output[str]:
+    @staticmethod
+    def _trust(provider_arn: pulumi.Output[str], subject: str) -> pulumi.Output[str]:
         return _document(
             [
                 {
                     "Effect": "Allow",
-                    "Principal": {"Federated": self.provider.arn},
+                    "Principal": {"Federated": provider_arn},
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {
                         "StringEquals": {f"{GITHUB_ISSUER}:aud": STS_AUDIENCE, f"{GITHUB_ISSUER}:sub": subject}
@@ -363,11 +368,13 @@ class GithubCiRoles(pulumi.ComponentResource):
             # A preview takes the stack lock too; it may write and remove lock files only.
             {"Sid": "StackLocks", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": locks},
             {
+                # By alias: key ids are unknown until the keys exist, aliases are fixed names.
                 "Sid": "StateAndSecretsKeys",
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt", "kms:DescribeKey"]
-                + (["kms:Encrypt", "kms:GenerateDataKey"] if write else ["kms:GenerateDataKey"]),
-                "Resource": [args.state_key_arn, args.secrets_key_arn],
+                + (["kms:Encrypt", "kms:GenerateDataKey"] if write else []),
+                "Resource": pulumi.Output.concat(f"arn:{PARTITION}:kms:{HOME_REGION}:", args.account_id, ":key/*"),
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": list(args.key_aliases)}},
             },
         ]
 

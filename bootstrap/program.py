@@ -48,15 +48,14 @@ def build(cfg: BootstrapConfig) -> dict[str, pulumi.Output]:
             subjects=subjects,
             environments=cfg.environments,
             state_bucket_arn=state.bucket_arn,
-            state_key_arn=state.keys["state"].arn,
-            secrets_key_arn=state.keys["secrets"].arn,
+            key_aliases=state.key_aliases,
             session_hours=cfg.role_session_hours,
         ),
         with_aws,
     )
     return {
-        "state_bucket": state.bucket.id,
-        "backend_url": pulumi.Output.concat("s3://", state.bucket.id, f"?region={HOME_REGION}"),
+        "state_bucket": state.bucket_name,
+        "backend_url": pulumi.Output.concat("s3://", state.bucket_name, f"?region={HOME_REGION}"),
         "secrets_provider": pulumi.Output.from_input(state.secrets_provider),
         "trail_arn": audit.trail.arn,
         "oidc_provider_arn": roles.provider.arn,
