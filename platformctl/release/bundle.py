@@ -7,7 +7,7 @@ the next as a unit; everything environment-specific stays in stacks/Pulumi.<stac
 The bundle digest covers only the promotable pins (not the stack name), so the same release has
 the same digest in dev, staging and prod: that is what verdicts and provenance records refer to.
 
-The Pulumi program and the workloads read the pins through `load_bundle` (docs/releases.md).
+The Pulumi program and the workloads read the pins through `load_bundle` (docs/promoting-a-release.md).
 """
 
 from __future__ import annotations
@@ -89,9 +89,10 @@ SCHEMA: dict[str, Any] = {
 }
 
 HEADER = """\
-# Release bundle for stack {stack}: the pins promoted together (platformctl promote, docs/releases.md).
+# Release bundle for stack {stack}: the pins promoted together (platformctl promote, docs/promoting-a-release.md).
 # Environment-specific settings live in Pulumi.{stack}.yaml; nothing here differs between stacks
 # except the stack name. Edit pins by pull request; promotion rewrites this file whole.
+# An image digest of all zeros means "not built yet": reading that pin is an error, never a pull.
 """
 
 
