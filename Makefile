@@ -1,5 +1,5 @@
 # One command per job; each is a thin wrapper over scripts/ or platformctl, which users can call directly.
-.PHONY: setup synth gate demo test lint bench clean
+.PHONY: setup synth gate demo test lint bench clean demo-promote
 SHELL := /bin/bash
 
 setup:          ## create/refresh .venv and .venv-checkov (idempotent)
@@ -22,3 +22,6 @@ bench: setup    ## benchmarks; results in bench/results/*.json
 
 clean:
 	rm -rf out .pytest_cache
+
+demo-promote: setup  ## record dev's verdict, then a dry run of dev -> staging with its diff (a scratch clone)
+	@scripts/demo_promote.sh
