@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,14 @@ EXIT_OK, EXIT_DENY = 0, 1
 REPORT_SUFFIXES = {"text": ".txt", "json": ".json", "markdown": ".md"}
 
 
+# `--now` moves the clock (tests of soak time); a backdated verdict would fake a soak, so the option
+# works only where this variable says the clock may be moved.
+CLOCK_OVERRIDE_ENV = "PLATFORMCTL_ALLOW_CLOCK_OVERRIDE"
+
+
 def _moment(value: str) -> dt.datetime:
+    if os.environ.get(CLOCK_OVERRIDE_ENV) != "1":
+        raise argparse.ArgumentTypeError(f"--now is for tests (set {CLOCK_OVERRIDE_ENV}=1)")
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -57,8 +57,8 @@ class Workspace:
     @classmethod
     def at(cls, repo: str | Path | None = None, ledger_dir: str | Path | None = None) -> Workspace:
         root = gitrepo.toplevel(Path(repo) if repo else Path.cwd())
-        ledger = Path(ledger_dir) if ledger_dir else root / LEDGER_DIR
-        return cls(repo=root, stacks_dir=root / "stacks", ledger_dir=ledger if ledger.is_absolute() else root / ledger)
+        ledger = Path(ledger_dir).resolve() if ledger_dir else root / LEDGER_DIR
+        return cls(repo=root, stacks_dir=root / "stacks", ledger_dir=ledger)
 
     def require_stack(self, stack: str) -> None:
         if not (self.stacks_dir / f"Pulumi.{stack}.yaml").is_file():
@@ -163,7 +163,7 @@ def gate_stack(
     waivers: str | None,
 ) -> GateEvidence:
     """Gate the stack's preview with the policies of this checkout, as they stand now."""
-    from platformctl.gate.preview import load_preview_file
+    from platformctl.gate.preview import load_preview_file, normalize
     from platformctl.gate.reports import RENDERERS
     from platformctl.gate.runner import GateOptions, run_gate
 
@@ -177,6 +177,9 @@ def gate_stack(
             synthesize_at_commit(ws, stack, bundle, Path(path))
             source = f"offline synthesis at {bundle.infra_commit}"
         document = load_preview_file(path)
+        previewed = normalize(document, source=path)["stack"].rsplit("/", 1)[-1]
+        if previewed != stack:
+            raise PlatformError(f"{path} is a preview of stack {previewed!r}, not {stack!r}")
         result = run_gate([path], GateOptions(stack=stack, checkov=checkov, waivers=waivers))
     reports = {fmt: RENDERERS[fmt](result) for fmt in ("text", "json", "markdown")}
     return GateEvidence(

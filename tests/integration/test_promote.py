@@ -71,6 +71,7 @@ def repo(template: Path, tmp_path: Path) -> Path:
 
 def ctl(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTOR", "PLATFORM_STACKS_DIR")}
+    env["PLATFORMCTL_ALLOW_CLOCK_OVERRIDE"] = "1"  # records are backdated to test soak time
     return subprocess.run(
         [sys.executable, "-m", "platformctl.cli", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=600
     )
@@ -282,6 +283,27 @@ def test_refuses_when_the_gate_denies_the_target(repo: Path) -> None:
     result = promote(repo, "--from", "dev", "--to", "staging", deny=True)
     assert_refused(result, 1, "the gate denies staging")
     assert snapshot(repo) == before
+
+
+def test_refuses_a_preview_of_another_stack(repo: Path) -> None:
+    change_dev_bundle(repo)
+    record(repo, "dev")
+    before = snapshot(repo)
+    wrong = small_preview(repo.parent / "dev-preview.json", "dev")
+    result = ctl(repo, "promote", "--from", "dev", "--to", "staging", "--no-checkov", "--preview", str(wrong))
+    assert_refused(result, 2, "is a preview of stack 'dev', not 'staging'")
+    assert snapshot(repo) == before
+
+
+def test_the_clock_cannot_be_moved_outside_tests(repo: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PLATFORMCTL_ALLOW_CLOCK_OVERRIDE"}
+    preview = small_preview(repo.parent / "dev.json", "dev")
+    result = subprocess.run(
+        [sys.executable, "-m", "platformctl.cli", "record", "--stack", "dev", "--preview", str(preview), "--now", "2000-01-01"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2 and "--now is for tests" in result.stderr
+    assert not (repo / "releases").exists()
 
 
 def test_refuses_a_dirty_tree(repo: Path) -> None:
