@@ -339,12 +339,12 @@ def test_refuses_a_tampered_ledger(repo: Path) -> None:
 
 def test_record_refuses_a_dirty_tree_and_a_malformed_bundle(repo: Path) -> None:
     path = repo / "stacks" / "release.dev.yaml"
-    path.write_text(path.read_text().replace("sha256:" + "0" * 64, "latest", 1))
+    path.write_text(path.read_text().replace("serving: sha256:" + "0" * 64, "serving: latest"))
     preview = small_preview(repo.parent / "dev.json", "dev")
     assert_refused(ctl(repo, "record", "--stack", "dev", "--preview", str(preview), "--no-checkov"), 2, "dirty")
     commit_all(repo, "a tag where a digest belongs")
     result = ctl(repo, "record", "--stack", "dev", "--preview", str(preview), "--no-checkov")
-    assert_refused(result, 2, "release.dev.yaml: images.training: 'latest' does not match")
+    assert_refused(result, 2, "release.dev.yaml: images.serving: 'latest' does not match")
     assert not (repo / "releases").exists()
 
 
