@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from platformctl.release import IMAGE_NAMES, BundleError, load_bundle, load_bundle_file
 from platformctl.release.bundle import UNBUILT_DIGEST, ReleaseBundle, diff_bundles
@@ -190,3 +192,29 @@ def test_the_standing_allow_verdict() -> None:
     assert standing is not None and standing["digest"] == "r2"  # soak counts from after the last deny
     assert allow_verdict(records, other) is None
     assert allow_verdict(records[:2], DIGEST) is None
+
+
+# --- bad input never crashes and never passes ----------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    key=st.sampled_from(["apiVersion", "kind", "stack", "infra", "images", "models", "charts", "featureRepo"]),
+    value=JSON_VALUES,
+)
+def test_any_corrupted_field_is_a_bundle_error_or_a_valid_bundle(key: str, value: Any) -> None:
+    doc = document(**{key: value})
+    try:
+        bundle = ReleaseBundle.from_document(doc, "fuzz")
+    except BundleError as exc:
+        assert str(exc).startswith("fuzz: ")
+        return
+    # Whatever was accepted is a well-formed bundle whose pins all read back.
+    assert bundle.digest.startswith("sha256:") and set(IMAGE_NAMES) <= set(bundle.images)
+    assert ReleaseBundle.from_document(bundle.document(), "again") == bundle
