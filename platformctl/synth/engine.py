@@ -190,20 +190,39 @@ def _to_pulumi_config(config: dict[str, Any]) -> dict[str, str]:
     return {key: _config_value(value) for key, value in config.items()}
 
 
-def synthesize(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
+# Programs this engine synthesizes: name -> (Pulumi project, where its stack files live).
+PROGRAMS = {"platform": (PROJECT, STACKS_DIR), "bootstrap": ("uae-ml-bootstrap", STACKS_DIR.parent / "bootstrap")}
+
+
+def _load_program(program: str) -> tuple[Any, Any, type[Exception]]:
+    """parse_config, build and the config error type of one program (imported only when used)."""
+    if program == "platform":
+        from infra.config import ConfigError, parse_config
+        from infra.program import build
+
+        return parse_config, build, ConfigError
+    if program == "bootstrap":
+        from bootstrap.config import BootstrapConfigError
+        from bootstrap.config import parse_config as parse_bootstrap
+        from bootstrap.program import build as build_bootstrap
+
+        return parse_bootstrap, build_bootstrap, BootstrapConfigError
+    raise StackError(f"unknown program {program!r} (known: {', '.join(PROGRAMS)})")
+
+
+def synthesize(stack: str, stacks_dir: Path | None = None, program: str = "platform") -> dict[str, Any]:
     """Synthesize one stack's preview document offline. Raises StackError or SynthesisError."""
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import settings
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from infra.config import ConfigError, parse_config
-    from infra.program import build
-
-    raw = read_stack_config(stack, stacks_dir)
+    parse_config, build, config_error = _load_program(program)
+    project, default_stacks_dir = PROGRAMS[program]
+    raw = read_stack_config(stack, stacks_dir or default_stacks_dir)
     try:
         cfg = parse_config(stack, raw)
-    except ConfigError as exc:
+    except config_error as exc:
         raise StackError(f"stack {stack}: {exc}") from None
 
     mocks = OfflineMocks()
@@ -212,7 +231,7 @@ def synthesize(stack: str, stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
     settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh root stack per synthesis
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    pulumi_mocks.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
 
     def program() -> None:
         build(cfg)  # stack outputs are not part of a preview's steps

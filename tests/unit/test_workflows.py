@@ -39,8 +39,9 @@ PULUMI_OPERATION = re.compile(r"\bpulumi\s+(?:preview|up|update|refresh|destroy|
 WRITE_SCOPE_USERS = {
     "id-token": ("aws-actions/configure-aws-credentials@",),
     "security-events": ("github/codeql-action/upload-sarif@",),
-    "pull-requests": ("actions/github-script@", "marocchino/sticky-pull-request-comment@"),
+    "pull-requests": ("actions/github-script@", "marocchino/sticky-pull-request-comment@", "gh pr "),
     "contents": ("git push",),
+    "issues": ("gh issue ",),
 }
 
 
@@ -67,6 +68,11 @@ def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 def step_text(step: dict[str, Any]) -> str:
     return step.get("run", "") or ""
+
+
+def command_text(step: dict[str, Any]) -> str:
+    """A `run:` block with shell line continuations joined, so one command is one line."""
+    return re.sub(r"\\\n\s*", " ", step_text(step))
 
 
 def job_uses(job: dict[str, Any]) -> list[str]:
@@ -277,7 +283,7 @@ def test_every_apply_runs_in_an_environment_after_a_gate(path: Path) -> None:
             continue
         assert job.get("environment"), f"{path.name}:{name}: `pulumi up` outside a GitHub environment"
         assert "continue-on-error" not in job, f"{path.name}:{name}"
-        scripts = [step_text(s) for s in steps(job)]
+        scripts = [command_text(s) for s in steps(job)]
         gate = next(i for i, s in enumerate(scripts) if "platformctl gate" in s)
         up = next(i for i, s in enumerate(scripts) if re.search(r"\bpulumi\s+up\b", s))
         preview = next(i for i, s in enumerate(scripts) if re.search(r"\bpulumi\s+preview\b.*--json", s))
@@ -290,9 +296,11 @@ def test_every_apply_runs_in_an_environment_after_a_gate(path: Path) -> None:
 def test_pull_requests_gate_every_stack() -> None:
     pr = load(WORKFLOWS_DIR / "pr.yml")
     assert set(triggers(pr)) == {"pull_request"}
+    assert sorted(pr["jobs"]["gate"]["strategy"]["matrix"]["stack"]) == STACKS
+    # Unreviewed code is previewed for real only against dev (docs/adr/0009).
+    assert pr["jobs"]["real-preview"]["strategy"]["matrix"]["stack"] == ["dev"]
     for name in ("gate", "real-preview"):
         job = pr["jobs"][name]
-        assert sorted(job["strategy"]["matrix"]["stack"]) == STACKS, name
         assert job["strategy"]["fail-fast"] is False
         uses = job_uses(job)
         assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses), name
@@ -315,34 +323,185 @@ def test_deploy_applies_dev_from_main_without_cancelling() -> None:
     job = deploy["jobs"]["deploy"]
     assert job["environment"]["name"] == "dev"
     assert job["if"] == "github.ref == 'refs/heads/main'"
-    assert "deployed/$STACK" in step_text(steps(deploy["jobs"]["record"])[-1])
+    record = "\n".join(command_text(s) for s in steps(deploy["jobs"]["record"]))
+    assert 'platformctl record --stack "$STACK" --infra-commit "$GITHUB_SHA"' in record
+    assert "git push origin HEAD:main" in record
+    assert deploy["jobs"]["record"]["needs"] == "deploy"
 
 
-def test_promote_takes_the_previous_stacks_commit_behind_reviewers() -> None:
+def test_promote_proposes_with_platformctl_and_applies_behind_environments() -> None:
     promote = load(WORKFLOWS_DIR / "promote.yml")
-    target = triggers(promote)["workflow_dispatch"]["inputs"]["target"]
+    on = triggers(promote)
+    target = on["workflow_dispatch"]["inputs"]["target"]
     assert target["type"] == "choice" and target["options"] == ["staging", "prod"]
-    assert promote["concurrency"] == {"group": "pulumi-${{ inputs.target }}", "cancel-in-progress": False}
-    resolve = "\n".join(map(step_text, steps(promote["jobs"]["resolve"])))
-    assert "staging) source=dev" in resolve and "prod) source=staging" in resolve
-    assert "refs/tags/deployed/${source}" in resolve
-    assert "git merge-base --is-ancestor" in resolve and "origin/main" in resolve
-    apply = promote["jobs"]["apply"]
-    assert apply["environment"]["name"] == "${{ inputs.target }}"
-    assert set(apply["needs"]) == {"resolve", "preview"}
-    checkouts = [s for s in steps(apply) if s.get("uses", "").startswith("actions/checkout@")]
-    assert checkouts[0]["with"]["ref"] == "${{ needs.resolve.outputs.sha }}"
-    gate = next(step_text(s) for s in steps(apply) if "platformctl gate" in step_text(s))
-    assert "--waivers policies/waivers.yaml" in gate
-    record = promote["jobs"]["record"]
-    assert set(record["needs"]) == {"resolve", "apply"}
-    assert record["permissions"] == {"contents": "write"}
+    assert set(on["push"]["paths"]) >= {"stacks/release.staging.yaml", "stacks/release.prod.yaml"}
+    propose = promote["jobs"]["propose"]
+    script = "\n".join(command_text(s) for s in steps(propose))
+    assert "staging) source=dev" in script and "prod) source=staging" in script
+    assert '.venv/bin/platformctl promote --from "$source" --to "$TARGET"' in script
+    assert "--no-checkov" not in script  # the full gate decides a promotion
+    assert "gh pr create" in script and "gh pr edit" in script
+    assert propose["permissions"] == {"contents": "write", "pull-requests": "write"}
+    for stack in ("staging", "prod"):
+        apply, record = promote["jobs"][f"apply-{stack}"], promote["jobs"][f"record-{stack}"]
+        assert apply["environment"]["name"] == stack and apply["env"]["STACK"] == stack
+        assert apply["concurrency"] == {"group": f"pulumi-{stack}", "cancel-in-progress": False}
+        checkout = next(command_text(s) for s in steps(apply) if "git checkout" in command_text(s))
+        assert "--field infra.commit" in checkout and "git merge-base --is-ancestor" in checkout
+        assert record["needs"] == f"apply-{stack}" and record["env"]["STACK"] == stack
+        assert 'platformctl record --stack "$STACK"' in "\n".join(command_text(s) for s in steps(record))
 
 
-@pytest.mark.parametrize("name", ["deploy.yml", "promote.yml"])
-def test_deploy_workflows_never_cancel_in_progress(name: str) -> None:
-    workflow = load(WORKFLOWS_DIR / name)
-    assert workflow["concurrency"]["cancel-in-progress"] is False
-    assert workflow["concurrency"]["group"].startswith("pulumi-")
-    for job_name, job in workflow["jobs"].items():
-        assert "concurrency" not in job or job["concurrency"].get("cancel-in-progress") is False, job_name
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_pulumi_jobs_never_cancel_in_progress(path: Path) -> None:
+    workflow = load(path)
+    if "concurrency" in workflow:
+        assert workflow["concurrency"]["cancel-in-progress"] is (path.name == "pr.yml"), path.name
+    for job_name, job in jobs(path):
+        scripts = "\n".join(command_text(s) for s in steps(job))
+        if not re.search(r"\bpulumi\s+(?:up|preview|refresh)\b", scripts):
+            continue
+        group = job.get("concurrency", workflow.get("concurrency", {}))
+        if path.name == "pr.yml":  # read-only previews of a pull request may be superseded
+            continue
+        assert group.get("cancel-in-progress") is False, f"{path.name}:{job_name}"
+        assert str(group.get("group", "")).startswith("pulumi-"), f"{path.name}:{job_name}: {group}"
+
+
+# --- shell, schema, timeouts -------------------------------------------------------------------
+
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+
+
+def shellcheck(script: str, where: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("shellcheck") is None:
+        pytest.fail("shellcheck is not on PATH: `make setup` installs it (scripts/bootstrap.sh)")
+    # GitHub runs `run:` with `bash -e {0}`; an expression is substituted before bash sees the text,
+    # so it stands in as a plain word (the workflows pass expressions through env: anyway).
+    body = GITHUB_EXPRESSION.sub("GITHUB_EXPRESSION", script)
+    return subprocess.run(
+        ["shellcheck", "--shell=bash", "--severity=style", "--format=gcc", "-"],
+        input=f"#!/usr/bin/env bash\nset -e\n# {where}\n{body}\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_shellcheck_passes_on_every_run_block(path: Path) -> None:
+    checked = 0
+    for name, job in jobs(path):
+        for index, step in enumerate(steps(job)):
+            if not step_text(step):
+                continue
+            where = f"{path.name}:{name}:steps[{index}]"
+            result = shellcheck(step_text(step), where)
+            assert result.returncode == 0, f"{where} ({step.get('name', '')}):\n{result.stdout}{result.stderr}"
+            checked += 1
+    assert checked > 0, f"{path.name}: no run blocks found"
+
+
+def test_shellcheck_reports_a_broken_run_block() -> None:
+    result = shellcheck('cp $SOURCE "$TARGET"\nif [ $x == 1 ]; then echo; fi', "broken")
+    assert result.returncode != 0
+    assert "SC2086" in result.stdout  # unquoted expansion
+
+
+def check_jsonschema(*args: str) -> subprocess.CompletedProcess[str]:
+    tool = REPO / ".venv" / "bin" / "check-jsonschema"
+    if not tool.exists():
+        pytest.fail("check-jsonschema is missing from .venv: run `make setup` (requirements/main.txt)")
+    return subprocess.run([str(tool), *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_every_workflow_matches_githubs_workflow_schema() -> None:
+    result = check_jsonschema("--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_workflow_schema_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: soon\n    steps: {}\n"
+    )
+    result = check_jsonschema("--builtin-schema", "vendor.github-workflows", str(broken))
+    assert result.returncode == 1, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_a_timeout(path: Path) -> None:
+    for name, job in jobs(path):
+        timeout = job.get("timeout-minutes")
+        assert isinstance(timeout, int) and 0 < timeout <= 120, f"{path.name}:{name}: timeout-minutes={timeout!r}"
+
+
+# --- gated plans, environments, OIDC sessions ---------------------------------------------------
+
+PLAN_FILE = re.compile(r"--save-plan\s+\"?(?P<plan>[^\"\s]+)")
+APPLY_PLAN = re.compile(r"\bpulumi\s+up\b.*--plan\s+\"?(?P<plan>[^\"\s]+)")
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_apply_is_exactly_the_gated_plan_with_crossguard(path: Path) -> None:
+    for name, job in jobs(path):
+        if not runs_pulumi_up(job):
+            continue
+        scripts = [command_text(s) for s in steps(job)]
+        preview = next(s for s in scripts if re.search(r"\bpulumi\s+preview\b", s))
+        up = next(s for s in scripts if re.search(r"\bpulumi\s+up\b", s))
+        saved, applied = PLAN_FILE.search(preview), APPLY_PLAN.search(up)
+        assert saved and applied, f"{path.name}:{name}: preview must --save-plan and up must --plan"
+        assert saved["plan"] == applied["plan"], f"{path.name}:{name}: {saved['plan']} != {applied['plan']}"
+        assert "--json" in preview, f"{path.name}:{name}: the gate reads the same preview"
+        for script in (preview, up):
+            assert "--policy-pack policies/crossguard" in script, f"{path.name}:{name}: {script[:80]}"
+
+
+def deploy_jobs() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path in WORKFLOWS:
+        for name, job in jobs(path):
+            if any("vars.AWS_DEPLOY_ROLE_ARN" in str(s.get("with", {})) for s in steps(job)):
+                yield path.name, name, job
+
+
+def test_deploy_roles_are_used_only_in_literal_environments_and_prod_only_in_prod() -> None:
+    seen = set()
+    for workflow, name, job in deploy_jobs():
+        environment = job.get("environment", {})
+        environment = environment.get("name") if isinstance(environment, dict) else environment
+        # A literal name: a matrix or input cannot route a job into prod's role without prod's reviewers.
+        assert environment in STACKS, f"{workflow}:{name}: environment {environment!r}"
+        stack = job.get("env", {}).get("STACK") or load(WORKFLOWS_DIR / workflow)["env"].get("STACK")
+        assert stack == environment, f"{workflow}:{name}: STACK={stack} in environment {environment}"
+        seen.add(environment)
+    assert seen == set(STACKS), seen
+    prod = [(w, n) for w, n, j in deploy_jobs() if j["environment"]["name"] == "prod"]
+    assert prod == [("promote.yml", "apply-prod")]
+
+
+def test_the_bootstrap_roles_outlive_every_oidc_session() -> None:
+    stack = yaml.safe_load((REPO / "bootstrap" / "Pulumi.account.yaml").read_text(encoding="utf-8"))
+    role_max_s = int(stack["config"]["uae-ml-bootstrap:roleSessionHours"]) * 3600
+    sessions = 0
+    for path in WORKFLOWS:
+        for name, job in jobs(path):
+            for step in steps(job):
+                if not step.get("uses", "").startswith("aws-actions/configure-aws-credentials@"):
+                    continue
+                duration = int(step["with"].get("role-duration-seconds", 3600))
+                # The credentials must not expire while the job may still run `pulumi up`.
+                assert duration >= job["timeout-minutes"] * 60, f"{path.name}:{name}: {duration}s"
+                assert duration <= role_max_s, f"{path.name}:{name}: the role allows only {role_max_s}s"
+                sessions += 1
+    assert sessions >= 5
+
+
+def test_drift_is_detected_daily_for_every_stack_and_reported_as_an_issue() -> None:
+    drift = load(WORKFLOWS_DIR / "drift.yml")
+    assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
+    job = drift["jobs"]["detect"]
+    assert sorted(job["strategy"]["matrix"]["stack"]) == STACKS
+    assert job["environment"]["name"] == "${{ matrix.stack }}-preview"  # read-only role only
+    assert not any("AWS_DEPLOY_ROLE_ARN" in str(s.get("with", {})) for s in steps(job))
+    script = "\n".join(command_text(s) for s in steps(job))
+    assert re.search(r"pulumi preview [^\n]*--refresh --expect-no-changes --json", script)
+    assert "--format markdown" in script and "gh issue create" in script and "gh issue comment" in script
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
