@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,6 +135,33 @@ def test_feature_server_serves_the_materialized_features(feature_server, feature
     values = dict(zip(answer["metadata"]["feature_names"], (r["values"][0] for r in answer["results"]), strict=True))
     assert values["age"] == profile.loc[subject, "age"]
     assert values["annual_income"] == pytest.approx(profile.loc[subject, "annual_income"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        (b"{not json", 400, "not JSON"),
+        (
+            b'{"feature_service": "credit_risk_v1", "entities": {"applicant_id": ["784-1990-1234567-1"]}}',
+            400,
+            "never a raw",
+        ),
+        (b'{"feature_service": "credit_risk_v1", "entities": {"national_id": ["x"]}}', 400, "exactly one key"),
+        (b'{"entities": {"applicant_id": ["' + b"a" * 64 + b'"]}}', 400, "exactly one of"),
+        (
+            b'{"feature_service": "no_such_service", "entities": {"applicant_id": ["' + b"a" * 64 + b'"]}}',
+            404,
+            "no_such_service",
+        ),
+    ],
+)
+def test_feature_server_answers_bad_lookups_with_4xx_and_a_reason(feature_server, body, status, reason):
+    request = urllib.request.Request(f"http://{feature_server.address}/get-online-features", data=body,
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=30)
+    assert answer.value.code == status
+    assert reason in answer.value.read().decode()
 
 
 def test_aws_profile_renders_from_stack_outputs():
