@@ -120,7 +120,9 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-dataplane-"))
     os.environ["PLATFORM_PSEUDONYM_KEY_FILE"] = str(work / "pseudonym.key")
-    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    # Shared 2-core machines: the load average says how much of the figures is contention.
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                          "load_average_1m_at_start": round(os.getloadavg()[0], 2)},
                               "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     try:
         with running(start_redis(work / "logs")) as redis_server, running(start_kafka(work / "logs")) as kafka:
@@ -152,6 +154,7 @@ def main() -> int:
             report["streaming_end_to_end"] = bench_streaming(repo, redis_server.address, kafka.address, args.events)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report["machine"]["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     RESULTS.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
