@@ -105,7 +105,7 @@ def test_a_bad_batch_is_refused_with_the_reason_and_nothing_is_materialized(tmp_
     assert redis.Redis(host="127.0.0.1", port=redis_server.port, db=3).dbsize() == 0
 
 
-def test_training_sets_are_recorded_in_lineage_and_the_registry(feature_repo: Path, redis_server):
+def test_training_sets_are_recorded_in_lineage_and_the_registry(feature_repo: Path, redis_server, capsys):
     store = open_store(feature_repo, redis_address=redis_server.address, apply=False)
     labels = pd.read_parquet(feature_repo / "data" / "labels.parquet").head(25)
     frame = training_frame(store, labels, dataset_name="credit_risk_train_test")
@@ -122,6 +122,14 @@ def test_training_sets_are_recorded_in_lineage_and_the_registry(feature_repo: Pa
         store.get_feature_view("credit_activity")
     )
     assert any(e["job"]["name"] == "materialize" for e in lineage.read_events(feature_repo))
+    assert lineage.main(["--repo", str(feature_repo), "--dataset", "credit_risk_train_test"]) == 0
+    shown = capsys.readouterr().out.strip().splitlines()
+    version = inputs["applicant_profile"]["facets"]["feast_feature_view"]["version"]
+    assert (
+        len(shown) == 1
+        and f"applicant_profile@{version}" in shown[0]
+        and shown[0].endswith("-> credit_risk_train_test")
+    )
 
 
 def test_feature_server_serves_the_materialized_features(feature_server, feature_repo: Path):
