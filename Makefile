@@ -1,5 +1,5 @@
 # One command per job; each is a thin wrapper over scripts/ or platformctl, which users can call directly.
-.PHONY: setup synth gate demo test lint bench clean images
+.PHONY: setup synth gate demo test lint bench clean images dataplane-up dataplane-down
 SHELL := /bin/bash
 
 setup:          ## create/refresh .venv and .venv-checkov (idempotent)
@@ -21,6 +21,7 @@ bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
 	@.venv/bin/python -m bench.images
 	@PYTHONPATH=. .venv-workloads/bin/python -m bench.serving
+	@PYTHONPATH=$(CURDIR) .venv-workloads/bin/python -m bench.dataplane
 
 clean:
 	rm -rf out .pytest_cache
@@ -31,3 +32,9 @@ images: setup    ## build every workload image offline with podman (scripts/imag
 .PHONY: serve
 serve:          ## credit-risk predictor in the foreground on 127.0.0.1:$${PORT:-8080} (latest registered model; trains one if none)
 	@PYTHONPATH=. exec .venv-workloads/bin/python -m workloads.serving.local
+
+dataplane-up:   ## local Redis, Kafka-compatible broker and Feast feature server on 127.0.0.1 (out/dataplane/env)
+	@scripts/dataplane.sh up
+
+dataplane-down:
+	@scripts/dataplane.sh down

@@ -15,7 +15,7 @@ import logging
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,8 @@ class ConsumerStats:
     dead_lettered: int = 0
     consent_dropped: int = 0
     withdrawals: int = 0
+    push_seconds: list[float] = field(default_factory=list)  # one per push call, for benchmarks
+    last_push_at: float | None = None  # time.time() after the latest successful push
 
 
 class Metrics:
@@ -275,9 +277,12 @@ class CreditActivityConsumer:
                 log.warning("push failed (%s), retry %d/%d", error, attempt, PUSH_ATTEMPTS)
                 time.sleep(0.2 * 2**attempt)
             finally:
-                self.metrics.push_latency.observe(time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                self.metrics.push_latency.observe(elapsed)
+                self.stats.push_seconds.append(elapsed)
         self.metrics.pushed.inc(len(frame))
         self.stats.pushed += len(frame)
+        self.stats.last_push_at = time.time()
 
     def dead_letter(self, message: Message, kind: str, reason: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", message.topic(), message.partition(), message.offset(), reason)
@@ -325,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assign", type=int, nargs="+", default=None, help="static partitions instead of a group")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("feast").setLevel(logging.WARNING)  # registry refresh notices on every cache expiry
     settings = ConsumerSettings(
         bootstrap=args.bootstrap, repo=args.repo, topic=args.topic, dlq_topic=args.dlq_topic, group_id=args.group_id,
         batch_size=args.batch_size, idle_exit_seconds=args.idle_exit, metrics_port=args.metrics_port,
