@@ -31,9 +31,11 @@ def holdout_tensors(holdout: pd.DataFrame) -> tuple[torch.Tensor, np.ndarray, np
     return features, holdout[LABEL].to_numpy(dtype="int64"), holdout[PROTECTED_ATTRIBUTE].astype(str).to_numpy()
 
 
-def evaluate(
-    model: torch.nn.Module, holdout: pd.DataFrame, threshold: float = DEFAULT_DECISION_THRESHOLD
-) -> dict[str, float]:
+def evaluate(model: torch.nn.Module, holdout: pd.DataFrame, threshold: float | None = None) -> dict[str, float]:
+    """Holdout metrics; decisions at `threshold`, by default the model's own decision_threshold buffer."""
+    if threshold is None:
+        buffer = getattr(model, "decision_threshold", None)
+        threshold = round(float(buffer), 6) if buffer is not None else DEFAULT_DECISION_THRESHOLD
     features, labels, gender = holdout_tensors(holdout)
     probabilities = predict_proba(model, features).numpy().astype("float64")
     decisions = (probabilities >= threshold).astype("int64")

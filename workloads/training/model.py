@@ -35,6 +35,9 @@ class CreditRiskMLP(nn.Module):
         super().__init__()
         self.register_buffer("feature_mean", torch.zeros(n_features))
         self.register_buffer("feature_std", torch.ones(n_features))
+        # The probability at which an applicant is flagged; set after training (evaluate.decision_threshold).
+        # A buffer, so every copy of the model (checkpoint, pruned, int8, registry download) carries it.
+        self.register_buffer("decision_threshold", torch.tensor(0.5))
         layers: list[nn.Module] = []
         width = n_features
         for size in hidden_sizes:
@@ -123,11 +126,16 @@ def load_bundle(directory: Path, precision: str = "fp32") -> tuple[nn.Module, di
     if precision not in spec.get("precisions", []):
         raise BundleError(f"{directory} has no {precision!r} variant; it has {spec.get('precisions')}")
     model = CreditRiskMLP(len(FEATURES), [int(s) for s in spec["hidden_sizes"]])  # type: ignore[union-attr]
+    threshold = torch.tensor(float(spec.get("decision_threshold", 0.5)))  # type: ignore[arg-type]
     if precision == "fp32":
-        model.load_state_dict(torch.load(directory / "model.pt", map_location="cpu", weights_only=True))
+        state = torch.load(directory / "model.pt", map_location="cpu", weights_only=True)
+        state.setdefault("decision_threshold", threshold)  # bundles written before the buffer existed
+        model.load_state_dict(state)
         return model.eval(), spec
     quantized = quantize_int8(model)
-    quantized.load_state_dict(torch.load(directory / "model_int8.pt", map_location="cpu", weights_only=False))
+    state = torch.load(directory / "model_int8.pt", map_location="cpu", weights_only=False)
+    state.setdefault("decision_threshold", threshold)
+    quantized.load_state_dict(state)
     return quantized.eval(), spec
 
 

@@ -16,7 +16,6 @@ from workloads.training.card import build_card, write_card
 from workloads.training.config import TrainingConfig
 from workloads.training.data import TrainingData, load_training_data
 from workloads.training.evaluate import (
-    DEFAULT_DECISION_THRESHOLD,
     GateDecision,
     decision_threshold,
     evaluate,
@@ -72,7 +71,7 @@ def compress(
     return quantized, summary
 
 
-def _champion_metrics(config: TrainingConfig, data: TrainingData) -> tuple[str | None, dict[str, float] | None]:
+def champion_metrics(config: TrainingConfig, data: TrainingData) -> tuple[str | None, dict[str, float] | None]:
     """The registered champion re-scored on this run's holdout, so both models are judged on the same rows."""
     if not config.tracking_uri:
         return None, None
@@ -80,9 +79,8 @@ def _champion_metrics(config: TrainingConfig, data: TrainingData) -> tuple[str |
     if current is None:
         return None, None
     bundle = download_version(config.tracking_uri, current, config.out_dir / "champion")
-    model, spec = load_bundle(bundle, "fp32")
-    threshold = float(spec.get("decision_threshold", DEFAULT_DECISION_THRESHOLD))  # type: ignore[arg-type]
-    return current.version, evaluate(model, data.holdout, threshold)
+    model, _ = load_bundle(bundle, "fp32")
+    return current.version, evaluate(model, data.holdout)  # at the champion's own decision threshold
 
 
 def train_and_register(config: TrainingConfig, data: TrainingData | None = None) -> TrainingResult:
@@ -98,10 +96,11 @@ def train_and_register(config: TrainingConfig, data: TrainingData | None = None)
         return TrainingResult(rank=ctx.rank, stats=stats)
 
     threshold = decision_threshold(data.train)
+    model.decision_threshold.fill_(threshold)
     metrics = evaluate(model, data.holdout, threshold)
     quantized, compression = compress(model, data, config.prune_amount, threshold)
     explanations = explain_top_features(model, data.holdout, config.explain_samples, config.seed)
-    champion, champion_scores = _champion_metrics(config, data)
+    champion, champion_scores = champion_metrics(config, data)
     decision = quality_gate(metrics, champion_scores, config.gate, champion)
     card = build_card(
         metrics=metrics,
@@ -165,3 +164,7 @@ def train_and_register(config: TrainingConfig, data: TrainingData | None = None)
         stats=stats,
         card=card,
     )
+
+
+# Kept for callers written against the first version of this module (the lifecycle DAG's evaluate step).
+_champion_metrics = champion_metrics

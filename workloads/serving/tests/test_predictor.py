@@ -160,3 +160,17 @@ def test_sigterm_stops_the_server_cleanly(bundles: dict[str, Path], tmp_path: Pa
         assert ok.status_code == 200 and ok.json()["predictions"][0] > 0
         assert stop(server.process) == 0
         assert "Stopping the model server" in server.log_tail()
+
+
+def test_client_helpers_score_and_surface_reasons(predictor: RunningServer) -> None:
+    from workloads.serving.client import PredictorClient, PredictorError
+
+    with PredictorClient(predictor.url, batch_rows=2) as client:
+        client.wait_ready(timeout_s=10)
+        scores = client.predict([ROW] * 5)
+        assert len(scores) == 5 and len(set(scores)) == 1
+        assert client.infer_v2([ROW]) == pytest.approx(scores[:1], abs=1e-5)
+        assert client.metadata()["feature_order"] == list(FEATURES)
+        with pytest.raises(PredictorError) as rejected:
+            client.predict([ROW[:9]])
+        assert rejected.value.status == 400 and "expected 10 features" in rejected.value.reason

@@ -28,7 +28,7 @@ def _accepts(parsed) -> None:
         assert parsed.entity_ids and all(isinstance(i, str) and i for i in parsed.entity_ids)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from(["instances", "inputs", "x"]), json_values, max_size=2) | json_values)
 def test_v1_arbitrary_json_is_parsed_or_rejected(payload: object) -> None:
     try:
@@ -37,7 +37,7 @@ def test_v1_arbitrary_json_is_parsed_or_rejected(payload: object) -> None:
         assert rejected.reason
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     name=st.sampled_from(["features", "applicant_id", "other"]),
     datatype=st.sampled_from(["FP32", "FP64", "INT64", "INT32", "BYTES", "BOOL", "fp32", ""]),

@@ -36,6 +36,9 @@ def test_register_refuse_worse_then_register_new_version(mlflow: RunningServer, 
     first = train_and_register(good, data)
     assert first.registered is not None and first.registered.version == "1"
     assert _versions(mlflow.url) == ["1"]
+    # Decisions at the training default rate: some applicants are flagged, so accuracy and fairness mean something.
+    assert first.metrics["decision_threshold"] == round(float(data.train["defaulted"].mean()), 6)
+    assert 0 < first.metrics["positive_rate"] < 1
     card = (first.bundle_dir / "model_card.json").read_text()
     assert "dataset_digest" in card and "int8_accuracy_change" in card and "top_features_integrated_gradients" in card
 
