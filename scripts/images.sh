@@ -209,7 +209,9 @@ done
 # One document with the latest figures of every image built so far (each build rewrites its own line).
 {
   echo "["
-  for name in base "${ALL_IMAGES[@]}"; do [[ -f $OUT_DIR/$name.json ]] && cat "$OUT_DIR/$name.json"; done | paste -sd, -
+  for name in base "${ALL_IMAGES[@]}"; do
+    if [[ -f $OUT_DIR/$name.json ]]; then cat "$OUT_DIR/$name.json"; fi
+  done | paste -sd, -
   echo "]"
 } > "$OUT_DIR/report.json"
 log "built ${images[*]} in $((SECONDS - start)) s; sizes and times in $OUT_DIR/report.json"

@@ -91,13 +91,6 @@ def _training_config(settings: PipelineSettings, tracking_uri: str = ""):
     )
 
 
-def _threshold(spec: dict) -> float:
-    """The decision threshold the bundle was trained with (accuracy and fairness depend on it)."""
-    from workloads.training.evaluate import DEFAULT_DECISION_THRESHOLD
-
-    return float(spec.get("decision_threshold", DEFAULT_DECISION_THRESHOLD))
-
-
 def _store(settings: PipelineSettings):
     from workloads.features.store import open_store
 
@@ -156,14 +149,14 @@ def evaluate(settings: PipelineSettings) -> dict:
     from workloads.training.evaluate import evaluate as score
     from workloads.training.evaluate import quality_gate
     from workloads.training.model import load_bundle
-    from workloads.training.pipeline import _champion_metrics
+    from workloads.training.pipeline import champion_metrics
 
     trained = _require(settings, "train")
     config = _training_config(settings, settings.tracking_uri)
     data = load_training_data(config)
-    model, spec = load_bundle(Path(trained["bundle"]), "fp32")
-    metrics = score(model, data.holdout, _threshold(spec))
-    champion, champion_scores = _champion_metrics(config, data)
+    model, _ = load_bundle(Path(trained["bundle"]), "fp32")
+    metrics = score(model, data.holdout)  # at the model's own decision threshold
+    champion, champion_scores = champion_metrics(config, data)
     decision = quality_gate(metrics, champion_scores, config.gate, champion)
     if not decision.passed:
         raise StepFailedError(f"quality gate refused the candidate: {'; '.join(decision.reasons)}")
@@ -203,12 +196,12 @@ def canary(settings: PipelineSettings) -> dict:
     config = _training_config(settings, settings.tracking_uri)
     version = get_version(config.tracking_uri, registered["name"], registered["version"])
     bundle = download_version(config.tracking_uri, version, settings.work_dir / "canary")
-    model, spec = load_bundle(bundle, "fp32")
+    model, _ = load_bundle(bundle, "fp32")
     holdout = load_training_data(config).holdout
     scores = predict_proba(model, torch.tensor(holdout[list(FEATURES)].head(settings.canary_rows).to_numpy()))
     if not bool(torch.isfinite(scores).all()) or scores.min() < 0 or scores.max() > 1:
         raise StepFailedError("canary: the registered model returns scores outside [0, 1]")
-    auc = score(model, holdout, _threshold(spec))["auc"]
+    auc = score(model, holdout)["auc"]
     if auc < evaluated["metrics"]["auc"] - settings.canary_max_auc_drop:
         raise StepFailedError(
             f"canary: registered version scores AUC {auc:.4f}, evaluation saw {evaluated['metrics']['auc']:.4f}"
