@@ -35,19 +35,3 @@ _kubernetes := (((((((((((((k8s.privileged.deny | k8s.host_namespaces.deny) | k8
 
 _operations := (((ops.required_tags.deny | ops.stateful_deletion.deny) | ops.cloudtrail.deny)
 	| ops.guardduty.deny) | ops.eks_logging.deny
-
-# URNs of live custom resources that no rule here judges. The gate lists those that Checkov has no
-# check for either as "unchecked" in every report (neither an error nor a silent pass). Every aws
-# resource is judged (residency reads each one's region); Kubernetes objects when they embed pod
-# specs or are of a kind a rule reads (lib/k8s.rego judged_urns).
-unjudged contains r.urn if {
-	some r in lib.live_resources
-	r.custom
-	not _judged(r)
-}
-
-_judged(r) if r.package == "aws"
-
-_judged(r) if r.type in data.lib.k8s.judged_types
-
-_judged(r) if r.urn in data.lib.k8s.judged_urns
