@@ -191,12 +191,14 @@ def test_junit_and_markdown_reports(tmp_path: Path) -> None:
     assert "### UAE-" in markdown or "### ISO27001" in markdown
 
 
-def test_stack_comes_from_flag_or_urns(tmp_path: Path) -> None:
+def test_stack_comes_from_the_urns_and_a_different_stack_flag_is_an_error(tmp_path: Path) -> None:
     preview = write_preview(tmp_path, "staging")
     assert json.loads(gate(str(preview), "--format", "json").stdout)["stack"] == "staging"
-    assert (
-        json.loads(gate(str(preview), "--format", "json", "--stack", "staging-blue").stdout)["stack"] == "staging-blue"
-    )
+    assert json.loads(gate(str(preview), "--format", "json", "--stack", "staging").stdout)["stack"] == "staging"
+    # Judging a prod preview as dev would apply dev-only waivers and dev enforcement.
+    mismatch = gate(str(preview), "--stack", "dev")
+    assert mismatch.returncode == 2 and "does not match the preview" in mismatch.stderr
+    assert len(mismatch.stderr.strip().splitlines()) == 1
 
 
 def test_several_previews_in_one_run(tmp_path: Path) -> None:

@@ -57,6 +57,20 @@ live_types := {type | some type, _ in _live_by_type}
 # True when the value is the unknown sentinel.
 is_unknown(value) if value == unknown
 
+# What the reader puts in place of a secret value (the value itself never reaches a policy).
+secret := "[secret]"
+
+# ADR 0006 (docs/adr/0006-unknown-and-secret-values.md): a security-relevant value that is unknown
+# at preview time or secret, where the verdict depends on it, is non-compliant. `unverifiable(v)`
+# says why ("unknown" or "secret") and is undefined for a readable value; every rule words the
+# finding with `cannot_verify_text`, so reports say the same thing everywhere.
+unverifiable(value) := "unknown" if value == unknown
+else := "secret" if value == secret
+else := "unknown" if value == "unknown"
+else := "secret" if value == "secret"
+
+cannot_verify_text(why) := sprintf("cannot be verified at preview time (%s)", [why])
+
 # "Is set" semantics: a computed value counts as set; missing, null, false, "" and empties do not.
 has_value(value) if is_unknown(value)
 
