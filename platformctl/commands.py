@@ -23,13 +23,23 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _opa_token(args: argparse.Namespace) -> str | None:
+    """The OPA server's bearer token: --opa-token-file, else PLATFORM_OPA_TOKEN (never on argv,
+    where other local users could read it from the process list)."""
+    from platformctl.gate.opa_server import read_token_file, resolve_token
+
+    if args.opa_token_file:
+        return read_token_file(args.opa_token_file)
+    return resolve_token()
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     from platformctl.gate.reports import RENDERERS, render_text
     from platformctl.gate.runner import GateOptions, run_gate
 
     options = GateOptions(
-        stack=args.stack, engine=args.engine, opa_url=args.opa_url, waivers=args.waivers,
-        checkov=not args.no_checkov, today=args.today,
+        stack=args.stack, engine=args.engine, opa_url=args.opa_url, opa_token=_opa_token(args),
+        waivers=args.waivers, checkov=not args.no_checkov, today=args.today,
     )  # fmt: skip
     result = run_gate(args.previews, options)
     if args.reports_dir:
@@ -146,6 +156,10 @@ def register(sub: Any) -> None:
         "--engine", choices=("regorus", "opa"), default="regorus", help="Rego engine (default: embedded regorus)"
     )
     gate.add_argument("--opa-url", help="OPA server for --engine opa, e.g. http://127.0.0.1:8181")
+    gate.add_argument(
+        "--opa-token-file",
+        help="file holding the OPA server's bearer token (default: environment variable PLATFORM_OPA_TOKEN)",
+    )
     gate.add_argument("--no-checkov", action="store_true", help="skip Checkov (reported as a warning)")
     gate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     gate.set_defaults(func=cmd_gate)

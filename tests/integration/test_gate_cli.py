@@ -264,10 +264,16 @@ def test_engine_opa_through_an_opa_server_gives_the_same_verdicts(
 
     denied = write_preview(tmp_path, "prod", _delete_data_lake_key)
     reports = {}
-    with serve_in_thread(POLICY_ROOT) as url:
+    with serve_in_thread(POLICY_ROOT) as server:
+        token_file = tmp_path / "opa-token"
+        token_file.write_text(server.token + "\n")
         for engine in ("regorus", "opa"):
-            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine, "--opa-url", url])
+            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine,
+                         "--opa-url", server.url, "--opa-token-file", str(token_file)])  # fmt: skip
             reports[engine] = (code, json.loads(capsys.readouterr().out))
+        # Without the token the server refuses, and the gate says so (exit 2), never allow.
+        refused = main(["gate", str(denied), "--no-checkov", "--engine", "opa", "--opa-url", server.url])
+        assert refused == 2 and "HTTP 401" in capsys.readouterr().err
     assert reports["regorus"][0] == reports["opa"][0] == 1
     assert reports["regorus"][1]["findings"] == reports["opa"][1]["findings"]
 
