@@ -26,7 +26,7 @@ Any local process can reach a loopback port, so the server also:
   default ~/.cache/uae-ml-platform/opa-token); the gate reads it the same way (`--opa-token-file`
   or PLATFORM_OPA_TOKEN).
 - evaluates only a fixed set of Data API paths (default: uae/gate/findings, the gate's
-  entrypoint; more with --allow-query); any other path is 404. The OPA library prepares and keeps a
+  entrypoint, and uae/gate/unjudged; more with --allow-query); any other path is 404. The OPA library prepares and keeps a
   query per distinct path (megabytes each), so an open set of paths was unbounded memory.
 - refuses policy and data writes (403) unless started with --allow-writes (or without --policies,
   as an empty server to be loaded by a client like `opa run --server`): the gate's entrypoint
@@ -73,7 +73,8 @@ LOOPBACK = "127.0.0.1"
 MAX_BODY_BYTES = 64 << 20
 MAX_CONNECTIONS = 8
 GATE_QUERY = "uae/gate/findings"
-DEFAULT_QUERIES = frozenset({GATE_QUERY})
+# The gate asks for its findings and for the resources no rule judges (reported as unchecked).
+DEFAULT_QUERIES = frozenset({GATE_QUERY, "uae/gate/unjudged"})
 TOKEN_ENV = "PLATFORM_OPA_TOKEN"
 DEFAULT_TOKEN_FILE = Path.home() / ".cache" / "uae-ml-platform" / "opa-token"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
