@@ -30,6 +30,7 @@ MAX_BYTES = 1 << 30
 # Packages whose custom resources are placed in an AWS region by their provider, and the stack
 # config key the engine's default provider of that package reads its region from.
 REGION_CONFIG_KEYS = {"aws": "aws:region", "aws-native": "aws-native:region"}
+CLUSTER_REGION_CONFIG = "kubernetesClusterRegion"
 EKS_CLUSTER_TYPES = frozenset({"aws:eks/cluster:Cluster", "aws-native:eks:Cluster"})
 DIAGNOSTIC_SEVERITIES = frozenset({"debug", "info", "info#err", "warning", "error"})
 SAFE_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -330,7 +331,7 @@ def normalize(document: dict[str, Any], *, source: str = "preview", stack: str |
     provider_docs = _providers(providers, entries, config)
     by_urn = {p["urn"]: p for p in provider_docs}
     resources = [_finish_resource(entries[urn], by_urn) for urn in order]
-    _place_kubernetes(provider_docs, providers, resources)
+    _place_kubernetes(provider_docs, providers, resources, config.get(f"{project}:{CLUSTER_REGION_CONFIG}"))
     return {
         "schema": SCHEMA,
         "stack": stack_name,
@@ -433,13 +434,19 @@ def _providers(
 
 
 def _place_kubernetes(
-    providers: list[dict[str, Any]], steps: dict[str, dict[str, Any]], resources: list[dict[str, Any]]
+    providers: list[dict[str, Any]],
+    steps: dict[str, dict[str, Any]],
+    resources: list[dict[str, Any]],
+    declared_region: Any,
 ) -> None:
     """Kubernetes objects live where their cluster lives: a kubernetes provider's region is the region
     of the EKS cluster(s) its inputs depend on (kubeconfig built from `aws:eks/cluster:Cluster`
     outputs, directly or through a component such as `eks:index:Cluster`). A provider that depends on
-    no cluster the preview shows (ambient kubeconfig, a kubeconfig from config or a secret), or on
-    clusters in several regions, has region null: unknown, judged outside the home region."""
+    no cluster the preview shows (a cluster of another stack) takes the stack's reviewed config
+    `<project>:kubernetesClusterRegion` when set (region_source "config", like `aws:region` for the
+    default AWS provider); otherwise (ambient kubeconfig, clusters in several regions) its region is
+    null: unknown, judged outside the home region."""
+    declared = declared_region if isinstance(declared_region, str) and declared_region not in (UNKNOWN, "") else None
     by_urn = {r["urn"]: r for r in resources}
     children: dict[str, list[dict[str, Any]]] = {}
     for r in resources:
@@ -467,12 +474,16 @@ def _place_kubernetes(
         regions = {c["region"] for c in clusters.values()}
         provider["clusters"] = sorted(clusters)
         provider["region"] = regions.pop() if len(regions) == 1 else None
+        provider["region_source"] = "cluster" if provider["region"] else "unknown"
+        if not clusters and declared:
+            provider["region"], provider["region_source"] = declared, "config"
     placed = {p["urn"]: p for p in providers if p["package"] == "kubernetes"}
     for r in resources:
         if r["package"] == "kubernetes" and r["custom"]:
             provider = placed.get(r["provider"] or "")
             region = provider["region"] if provider else None
-            r["region"], r["region_source"] = region, ("cluster" if region else "unknown")
+            r["region"] = region
+            r["region_source"] = provider["region_source"] if provider and region else "unknown"
 
 
 def _finish_resource(record: dict[str, Any], providers: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -276,3 +276,15 @@ def test_residency_never_calls_an_unknown_or_foreign_region_resident() -> None:
     native = _residency(_native("aws-native:s3:Bucket", "exports", {}, region="eu-west-1"))
     assert native["resident"] is False
     assert [r["region"] for r in native["resources"]] == ["eu-west-1"]
+
+
+def test_a_cluster_of_another_stack_is_placed_by_reviewed_config_only() -> None:
+    document = _cluster_and_namespace(depends_on_cluster=False)
+    document["config"]["uae-ml-platform:kubernetesClusterRegion"] = "me-central-1"
+    namespace = normalize(document)["resources"][-1]
+    assert (namespace["region"], namespace["region_source"]) == ("me-central-1", "config")
+    assert not any(rule == "UAE-RES-016" for rule, _ in findings(document))
+    document["config"]["uae-ml-platform:kubernetesClusterRegion"] = "eu-west-1"
+    assert ("UAE-RES-016", "eks") in findings(document)
+    document["config"]["uae-ml-platform:kubernetesClusterRegion"] = SECRET
+    assert ("UAE-RES-016", "eks") in findings(document)
