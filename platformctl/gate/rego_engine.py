@@ -22,7 +22,7 @@ DATA_NAMESPACE = "uae_data"
 FINDINGS_RULE = "data.uae.gate.findings"
 # URNs of live custom resources that no Rego rule judges (the gate reports those Checkov does not
 # scan either as "unchecked").
-UNJUDGED_RULE = "data.uae.coverage.unjudged"
+UNJUDGED_RULE = "data.uae.gate.unjudged"
 INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 
 EngineKind = Literal["regorus", "opa"]

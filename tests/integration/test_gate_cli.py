@@ -191,12 +191,14 @@ def test_junit_and_markdown_reports(tmp_path: Path) -> None:
     assert "### UAE-" in markdown or "### ISO27001" in markdown
 
 
-def test_stack_comes_from_flag_or_urns(tmp_path: Path) -> None:
+def test_stack_comes_from_the_urns_and_a_different_stack_flag_is_an_error(tmp_path: Path) -> None:
     preview = write_preview(tmp_path, "staging")
     assert json.loads(gate(str(preview), "--format", "json").stdout)["stack"] == "staging"
-    assert (
-        json.loads(gate(str(preview), "--format", "json", "--stack", "staging-blue").stdout)["stack"] == "staging-blue"
-    )
+    assert json.loads(gate(str(preview), "--format", "json", "--stack", "staging").stdout)["stack"] == "staging"
+    # Judging a prod preview as dev would apply dev-only waivers and dev enforcement.
+    mismatch = gate(str(preview), "--stack", "dev")
+    assert mismatch.returncode == 2 and "does not match the preview" in mismatch.stderr
+    assert len(mismatch.stderr.strip().splitlines()) == 1
 
 
 def test_several_previews_in_one_run(tmp_path: Path) -> None:
@@ -262,10 +264,16 @@ def test_engine_opa_through_an_opa_server_gives_the_same_verdicts(
 
     denied = write_preview(tmp_path, "prod", _delete_data_lake_key)
     reports = {}
-    with serve_in_thread(POLICY_ROOT) as url:
+    with serve_in_thread(POLICY_ROOT) as server:
+        token_file = tmp_path / "opa-token"
+        token_file.write_text(server.token + "\n")
         for engine in ("regorus", "opa"):
-            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine, "--opa-url", url])
+            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine,
+                         "--opa-url", server.url, "--opa-token-file", str(token_file)])  # fmt: skip
             reports[engine] = (code, json.loads(capsys.readouterr().out))
+        # Without the token the server refuses, and the gate says so (exit 2), never allow.
+        refused = main(["gate", str(denied), "--no-checkov", "--engine", "opa", "--opa-url", server.url])
+        assert refused == 2 and "HTTP 401" in capsys.readouterr().err
     assert reports["regorus"][0] == reports["opa"][0] == 1
     assert reports["regorus"][1]["findings"] == reports["opa"][1]["findings"]
 
@@ -296,6 +304,7 @@ def test_kubernetes_only_preview_is_allowed_and_lists_unchecked_in_every_format(
 
     def namespaces_only(platform: Any) -> None:
         platform.remove(*(k for k in list(platform.urns) if not k.startswith(("ns-", "np-"))))
+        platform.config["falcon-ml:kubernetesClusterRegion"] = "me-central-1"  # the cluster's stack is elsewhere
 
     preview = _independent(tmp_path, "k8s", namespaces_only)
     reports = tmp_path / "reports"
