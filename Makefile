@@ -22,6 +22,7 @@ bench: setup    ## benchmarks; results in bench/results/*.json
 	@PYTHONPATH=$(CURDIR) .venv-workloads/bin/python -m bench.dataplane
 	@.venv/bin/python -m bench.images
 	@PYTHONPATH=. .venv-workloads/bin/python -m bench.serving
+	@.venv/bin/python -m bench.gate_startup
 
 clean:
 	rm -rf out .pytest_cache
