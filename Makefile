@@ -1,5 +1,5 @@
 # One command per job; each is a thin wrapper over scripts/ or platformctl, which users can call directly.
-.PHONY: setup synth gate demo test lint bench clean
+.PHONY: setup synth gate demo test lint bench clean dataplane-up dataplane-down
 SHELL := /bin/bash
 
 setup:          ## create/refresh .venv and .venv-checkov (idempotent)
@@ -20,6 +20,7 @@ lint: setup
 bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
 	@PYTHONPATH=. .venv-workloads/bin/python -m bench.serving
+	@PYTHONPATH=$(CURDIR) .venv-workloads/bin/python -m bench.dataplane
 
 clean:
 	rm -rf out .pytest_cache
@@ -27,3 +28,9 @@ clean:
 .PHONY: serve
 serve:          ## credit-risk predictor in the foreground on 127.0.0.1:$${PORT:-8080} (latest registered model; trains one if none)
 	@PYTHONPATH=. exec .venv-workloads/bin/python -m workloads.serving.local
+
+dataplane-up:   ## local Redis, Kafka-compatible broker and Feast feature server on 127.0.0.1 (out/dataplane/env)
+	@scripts/dataplane.sh up
+
+dataplane-down:
+	@scripts/dataplane.sh down

@@ -8,4 +8,10 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 rc=$?
 if [[ $rc -eq 5 ]]; then echo "no tests were collected: failing" >&2; exit 1; fi
+# Workloads (ML) tests in their own venv, against real local servers; same verdict rules.
+if [[ $rc -eq 0 ]]; then
+  PYTHONPATH="$PWD" PYTHONWARNINGS="ignore::RuntimeWarning" .venv-workloads/bin/python -m pytest -q -p no:cacheprovider workloads
+  rc=$?
+  if [[ $rc -eq 5 ]]; then echo "no workloads tests were collected: failing" >&2; exit 1; fi
+fi
 exit $rc

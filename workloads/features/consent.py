@@ -59,6 +59,12 @@ class ConsentLedger:
         value = self._redis.hget(self._key, applicant_id)
         return datetime.fromisoformat(value.decode()) if value else None
 
+    def withdrawn_among(self, applicant_ids: list[str]) -> set[str]:
+        if not applicant_ids:
+            return set()
+        stamps = self._redis.hmget(self._key, applicant_ids)
+        return {applicant_id for applicant_id, stamp in zip(applicant_ids, stamps, strict=True) if stamp}
+
     def withdrawn(self) -> set[str]:
         return {key.decode() for key in self._redis.hkeys(self._key)}
 

