@@ -61,16 +61,19 @@ def run_hey(url: str, body: str, requests: int, concurrency: int = 4) -> dict[st
     subprocess.run(warm, check=True, capture_output=True, timeout=300)
     argv = [hey, "-n", str(requests), "-c", str(concurrency), "-m", "POST", "-T", "application/json", "-d", body, url]
     out = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=600).stdout
-    status = re.search(r"\[(\d+)\]\s+(\d+) responses", out)
-    if not status or status.group(1) != "200" or int(status.group(2)) != requests:
-        raise RuntimeError(f"hey saw non-200 answers:\n{out[-1500:]}")
+    ok = re.search(r"\[200\]\s+(\d+) responses", out)
+    answered = int(ok.group(1)) if ok else 0
+    # feast serve's gunicorn recycles its worker every ~1000 requests (max_requests): a reset or two is its
+    # behaviour, recorded as errors; more than 1% means the run is not a measurement.
+    if answered < requests * 0.99:
+        raise RuntimeError(f"hey: only {answered} of {requests} answered 200:\n{out[-1500:]}")
 
     def pct(p: int) -> float:
         return _ms(float(re.search(rf"\s{p}%% in ([0-9.]+) secs".replace("%%", "%"), out).group(1)))
 
     return {"requests": requests, "concurrency": concurrency,
             "req_per_s": round(float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)), 1),
-            "p50_ms": pct(50), "p99_ms": pct(99)}  # fmt: skip
+            "p50_ms": pct(50), "p99_ms": pct(99), "non_200_or_errors": requests - answered}  # fmt: skip
 
 
 def bench_streaming(repo: Path, redis_address: str, bootstrap: str, events: int) -> dict[str, Any]:
@@ -120,7 +123,9 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-dataplane-"))
     os.environ["PLATFORM_PSEUDONYM_KEY_FILE"] = str(work / "pseudonym.key")
-    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    # Shared 2-core machines: the load average says how much of the figures is contention.
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                          "load_average_1m_at_start": round(os.getloadavg()[0], 2)},
                               "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     try:
         with running(start_redis(work / "logs")) as redis_server, running(start_kafka(work / "logs")) as kafka:
@@ -152,6 +157,7 @@ def main() -> int:
             report["streaming_end_to_end"] = bench_streaming(repo, redis_server.address, kafka.address, args.events)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report["machine"]["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     RESULTS.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -1,8 +1,8 @@
 """`python -m bench.serving` -> bench/results/serving.json (run with .venv-workloads; `make bench` does).
 
 Measured in one run, on this machine:
-- predictor p50/p99 latency and throughput under `hey` (4 concurrent clients, v1, one feature row per request)
-  for fp32 and int8, and stock KServe (a plain kserve.Model, no validation or middleware) serving the same fp32
+- predictor p50/p99 latency and throughput under `hey` (4 concurrent clients, v1, one feature row per request,
+  medians over interleaved rounds) for fp32 and int8, and stock KServe (a plain kserve.Model, no validation or middleware) serving the same fp32
   model as the anchor, with our/stock ratios;
 - model compute time fp32 vs int8 at batch 1 and 64, and the int8 accuracy change from the model card;
 - training samples/s on CPU; AMP vs fp32 training samples/s on a GPU when one is present ("not measured" otherwise).
@@ -63,6 +63,7 @@ def bench_training_gpu() -> dict[str, Any] | str:
 def bench_compute(bundle: Path) -> dict[str, Any]:
     from workloads.training.model import load_bundle
 
+    torch.set_num_threads(1)  # as the servers run (SERVING_NUM_THREADS=1)
     out: dict[str, Any] = {"torch_threads": torch.get_num_threads()}
     for precision in ("fp32", "int8"):
         model, _ = load_bundle(bundle, precision)
@@ -107,38 +108,60 @@ def _hey(url: str, body: str, duration_s: int, concurrency: int) -> dict[str, An
     }
 
 
-def _serve_and_load(command: list[str], port: int, log: Path, duration_s: int, concurrency: int) -> dict[str, Any]:
-    from workloads.testing.model_servers import RunningServer, _wait_ready, stop
+def _start(command: list[str], port: int, log: Path) -> Any:
+    from workloads.testing.model_servers import RunningServer, _wait_ready
 
     env = {**os.environ, "PYTHONPATH": str(REPO), "SERVING_NUM_THREADS": "1"}
     with log.open("wb") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=REPO, env=env)
     server = RunningServer(url=f"http://127.0.0.1:{port}", port=port, process=process, log_path=log)
-    try:
-        _wait_ready(server, "/v2/health/ready", 180)
-        url = f"{server.url}/v1/models/credit-risk:predict"
-        body = json.dumps({"instances": [ROW]})
-        _hey(url, body, 2, concurrency)  # warm-up
-        return _hey(url, body, duration_s, concurrency)
-    finally:
-        stop(process)
+    _wait_ready(server, "/v2/health/ready", 180)
+    return server
 
 
-def bench_http(bundle: Path, duration_s: int, concurrency: int, log_dir: Path) -> dict[str, Any]:
-    from workloads.testing.model_servers import free_port
+def _median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        key: round(statistics.median(r[key] for r in rounds), 3) for key in ("requests_per_second", "p50_ms", "p99_ms")
+    }
+    codes: dict[str, int] = {}
+    for r in rounds:
+        for code, n in r["status_codes"].items():
+            codes[code] = codes.get(code, 0) + n
+    out["status_codes"] = codes
+    out["rounds"] = [{k: r[k] for k in ("requests_per_second", "p50_ms", "p99_ms")} for r in rounds]
+    return out
 
-    out: dict[str, Any] = {"load_generator": "hey", "concurrency": concurrency, "duration_s": duration_s,
-                           "request": "v1, 1 feature row", "server_torch_threads": 1}  # fmt: skip
+
+def bench_http(bundle: Path, duration_s: int, concurrency: int, log_dir: Path, rounds: int = 3) -> dict[str, Any]:
+    """All three servers up at once and loaded in turn, round after round, so a burst of other work on a shared
+    machine hits every variant alike; medians over the rounds."""
+    from workloads.testing.model_servers import free_port, stop
+
+    out: dict[str, Any] = {"load_generator": "hey", "concurrency": concurrency, "seconds_per_round": duration_s,
+                           "rounds": rounds, "request": "v1, 1 feature row", "server_torch_threads": 1}  # fmt: skip
+    commands: dict[str, list[str]] = {}
     for precision in ("fp32", "int8"):
-        port = free_port()
-        command = [sys.executable, "-m", "workloads.serving", "--http-port", str(port), "--model-uri", str(bundle),
-                   "--precision", precision]  # fmt: skip
-        out[f"predictor_{precision}"] = _serve_and_load(
-            command, port, log_dir / f"{precision}.log", duration_s, concurrency
-        )
-    port = free_port()
-    command = [sys.executable, "-m", "bench.stock_kserve", "--http-port", str(port), "--bundle", str(bundle)]
-    out["stock_kserve_fp32"] = _serve_and_load(command, port, log_dir / "stock.log", duration_s, concurrency)
+        commands[f"predictor_{precision}"] = [sys.executable, "-m", "workloads.serving", "--model-uri", str(bundle),
+                                              "--precision", precision, "--http-port"]  # fmt: skip
+    commands["stock_kserve_fp32"] = [sys.executable, "-m", "bench.stock_kserve", "--bundle", str(bundle), "--http-port"]
+    servers: dict[str, Any] = {}
+    try:
+        for name, command in commands.items():
+            port = free_port()
+            servers[name] = _start([*command, str(port)], port, log_dir / f"{name}.log")
+        body = json.dumps({"instances": [ROW]})
+        urls = {name: f"{server.url}/v1/models/credit-risk:predict" for name, server in servers.items()}
+        for url in urls.values():
+            _hey(url, body, 2, concurrency)  # warm-up
+        results: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+        for _ in range(rounds):
+            for name, url in urls.items():
+                results[name].append(_hey(url, body, duration_s, concurrency))
+    finally:
+        for server in servers.values():
+            stop(server.process)
+    for name, measured in results.items():
+        out[name] = _median_of(measured)
     stock = out["stock_kserve_fp32"]
     for precision in ("fp32", "int8"):
         ours = out[f"predictor_{precision}"]
@@ -151,7 +174,8 @@ def bench_http(bundle: Path, duration_s: int, concurrency: int, log_dir: Path) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.serving", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per server")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load per server per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--out", type=Path, default=RESULTS / "serving.json")
     args = parser.parse_args(argv)
@@ -167,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "training_gpu_amp_vs_fp32": bench_training_gpu(),
             "model_compute": {**bench_compute(bundle), "accuracy": card["cpu_inference"]},
-            "http": bench_http(bundle, args.duration, args.concurrency, Path(tmp)),
+            "http": bench_http(bundle, args.duration, args.concurrency, Path(tmp), args.rounds),
         }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

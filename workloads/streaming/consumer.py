@@ -233,7 +233,12 @@ class CreditActivityConsumer:
         # Dead letters must be durable before the offsets that skip them are committed.
         if self.dlq.flush(30):
             raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, "dead-letter deliveries not acknowledged"))
-        self.consumer.commit(asynchronous=False)
+        try:
+            self.consumer.commit(asynchronous=False)
+        except KafkaException as error:
+            # A rebalance took the partitions away mid-batch: the new owner replays from the last commit,
+            # and the pushes it repeats are no-ops (same event timestamps). Nothing is lost either way.
+            log.warning("offset commit failed (%s); the batch will be redelivered and skipped as a replay", error)
 
     def _valid(self, batch: list[tuple[Message, dict[str, Any]]], schema_for) -> pd.DataFrame:
         valid, reasons = validate_events([event for _, event in batch], schema_for)

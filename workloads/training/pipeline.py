@@ -71,8 +71,12 @@ def compress(
     return quantized, summary
 
 
-def champion_metrics(config: TrainingConfig, data: TrainingData) -> tuple[str | None, dict[str, float] | None]:
-    """The registered champion re-scored on this run's holdout, so both models are judged on the same rows."""
+def champion_metrics(
+    config: TrainingConfig, data: TrainingData, threshold: float | None = None
+) -> tuple[str | None, dict[str, float] | None]:
+    """The registered champion re-scored on this run's holdout at this run's decision threshold (by default the
+    training default rate, the rule the candidate uses), so both models are judged on the same rows by the same
+    rule: a champion that flags nobody cannot look more accurate and fairer than a candidate that decides."""
     if not config.tracking_uri:
         return None, None
     current = champion_version(config.tracking_uri, config.registered_model_name)
@@ -80,7 +84,8 @@ def champion_metrics(config: TrainingConfig, data: TrainingData) -> tuple[str | 
         return None, None
     bundle = download_version(config.tracking_uri, current, config.out_dir / "champion")
     model, _ = load_bundle(bundle, "fp32")
-    return current.version, evaluate(model, data.holdout)  # at the champion's own decision threshold
+    threshold = decision_threshold(data.train) if threshold is None else threshold
+    return current.version, evaluate(model, data.holdout, threshold)
 
 
 def train_and_register(config: TrainingConfig, data: TrainingData | None = None) -> TrainingResult:
@@ -100,7 +105,7 @@ def train_and_register(config: TrainingConfig, data: TrainingData | None = None)
     metrics = evaluate(model, data.holdout, threshold)
     quantized, compression = compress(model, data, config.prune_amount, threshold)
     explanations = explain_top_features(model, data.holdout, config.explain_samples, config.seed)
-    champion, champion_scores = champion_metrics(config, data)
+    champion, champion_scores = champion_metrics(config, data, threshold)
     decision = quality_gate(metrics, champion_scores, config.gate, champion)
     card = build_card(
         metrics=metrics,

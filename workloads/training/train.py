@@ -121,9 +121,11 @@ def _set_rng_state(state: dict[str, object], device: torch.device) -> None:
     random.setstate(state["python"])  # type: ignore[arg-type]
 
 
-def run_fingerprint(config: TrainingConfig, frame: pd.DataFrame, world_size: int) -> str:
-    """What a checkpoint must match to be resumed: data, hyperparameters and world size."""
+def run_fingerprint(config: TrainingConfig, frame: pd.DataFrame, world_size: int, model: nn.Module) -> str:
+    """What a checkpoint must match to be resumed: data, hyperparameters, world size and the model's
+    state-dict layout (a code change that adds or reshapes a tensor makes old checkpoints start fresh)."""
     relevant = {
+        "architecture": [(name, list(tensor.shape)) for name, tensor in model.state_dict().items()],
         "seed": config.seed,
         "epochs": config.epochs,
         "batch_size": config.batch_size,
@@ -178,7 +180,7 @@ def train_model(
     steps_per_epoch = math.ceil(len(sampler) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
 
-    fingerprint = run_fingerprint(config, train, ctx.world_size)
+    fingerprint = run_fingerprint(config, train, ctx.world_size, model)
     step = 0
     checkpoint = _load_checkpoint(config.checkpoint_path, fingerprint) if config.resume else None
     if checkpoint is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_a_bad_batch_is_refused_with_the_reason_and_nothing_is_materialized(tmp_
     assert redis.Redis(host="127.0.0.1", port=redis_server.port, db=3).dbsize() == 0
 
 
-def test_training_sets_are_recorded_in_lineage_and_the_registry(feature_repo: Path, redis_server):
+def test_training_sets_are_recorded_in_lineage_and_the_registry(feature_repo: Path, redis_server, capsys):
     store = open_store(feature_repo, redis_address=redis_server.address, apply=False)
     labels = pd.read_parquet(feature_repo / "data" / "labels.parquet").head(25)
     frame = training_frame(store, labels, dataset_name="credit_risk_train_test")
@@ -121,6 +122,14 @@ def test_training_sets_are_recorded_in_lineage_and_the_registry(feature_repo: Pa
         store.get_feature_view("credit_activity")
     )
     assert any(e["job"]["name"] == "materialize" for e in lineage.read_events(feature_repo))
+    assert lineage.main(["--repo", str(feature_repo), "--dataset", "credit_risk_train_test"]) == 0
+    shown = capsys.readouterr().out.strip().splitlines()
+    version = inputs["applicant_profile"]["facets"]["feast_feature_view"]["version"]
+    assert (
+        len(shown) == 1
+        and f"applicant_profile@{version}" in shown[0]
+        and shown[0].endswith("-> credit_risk_train_test")
+    )
 
 
 def test_feature_server_serves_the_materialized_features(feature_server, feature_repo: Path):
@@ -134,6 +143,33 @@ def test_feature_server_serves_the_materialized_features(feature_server, feature
     values = dict(zip(answer["metadata"]["feature_names"], (r["values"][0] for r in answer["results"]), strict=True))
     assert values["age"] == profile.loc[subject, "age"]
     assert values["annual_income"] == pytest.approx(profile.loc[subject, "annual_income"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        (b"{not json", 400, "not JSON"),
+        (
+            b'{"feature_service": "credit_risk_v1", "entities": {"applicant_id": ["784-1990-1234567-1"]}}',
+            400,
+            "never a raw",
+        ),
+        (b'{"feature_service": "credit_risk_v1", "entities": {"national_id": ["x"]}}', 400, "exactly one key"),
+        (b'{"entities": {"applicant_id": ["' + b"a" * 64 + b'"]}}', 400, "exactly one of"),
+        (
+            b'{"feature_service": "no_such_service", "entities": {"applicant_id": ["' + b"a" * 64 + b'"]}}',
+            404,
+            "no_such_service",
+        ),
+    ],
+)
+def test_feature_server_answers_bad_lookups_with_4xx_and_a_reason(feature_server, body, status, reason):
+    request = urllib.request.Request(f"http://{feature_server.address}/get-online-features", data=body,
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=30)
+    assert answer.value.code == status
+    assert reason in answer.value.read().decode()
 
 
 def test_aws_profile_renders_from_stack_outputs():
