@@ -1,13 +1,14 @@
 """`python -m bench.images`: size of every workload image and its cached rebuild time (scripts/images.sh).
 
 Writes bench/results/images.json. A cached rebuild reuses the debootstrap base, the wheelhouse and podman's
-layer cache: it is what a code change costs. The first build of an image (wheelhouse + in-container install)
-is recorded by scripts/images.sh in out/images/<image>.json and copied here when present.
+layer cache: it is what a code change costs. A first build (wheelhouse + in-container install) takes minutes
+per image and is logged by scripts/images.sh (out/images/<image>.json) when it happens.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -47,17 +48,18 @@ def measure(images: tuple[str, ...]) -> dict[str, object]:
             ["podman", "image", "inspect", "--format", "{{.Size}}", f"localhost/uae-ml/{name}:latest"],
             capture_output=True, text=True, env=env, check=True,
         ).stdout.strip()  # fmt: skip
-        figures: dict[str, object] = {"size_mib": round(int(size) / 2**20), "cached_rebuild_seconds": seconds}
-        recorded = REPO / "out" / "images" / f"{name}.json"
-        if recorded.exists():
-            figures["last_recorded_build"] = json.loads(recorded.read_text())
-        out[name] = figures
+        out[name] = {"size_mib": round(int(size) / 2**20), "cached_rebuild_seconds": seconds}
     return out
 
 
 def main() -> int:
     images = tuple(sys.argv[1:]) or IMAGES
-    result = {"machine": f"{platform.machine()} {platform.python_version()}", "images": measure(images)}
+    load = os.getloadavg()[0]
+    result = {
+        "machine": f"{platform.machine()} {platform.python_version()}",
+        "load_average_1m_at_start": round(load, 1),
+        "images": measure(images),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "images.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
