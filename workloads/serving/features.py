@@ -7,7 +7,7 @@ import math
 import httpx
 import numpy as np
 
-from workloads.serving.validation import ENTITY_KEY, UnknownEntity, feature_value
+from workloads.serving.validation import ENTITY_KEY, RequestRejected, UnknownEntity, feature_value
 from workloads.training.config import FEATURE_SERVICE, FEATURES
 
 MISSING_STATUSES = {"NOT_FOUND", "NULL_VALUE", "OUTSIDE_MAX_AGE"}
@@ -43,6 +43,9 @@ class FeatureServerClient:
         return self._rows(response, ids)
 
     def _rows(self, response: httpx.Response, ids: list[str]) -> np.ndarray:
+        if response.status_code == 400:
+            # The feature server refused the ids themselves: the caller's input, so a 400 with its reason.
+            raise RequestRejected(f"feature server refused the entity ids: {response.text[:200]}", "bad_value")
         if response.status_code != 200:
             raise FeatureStoreUnavailableError(f"feature server answered {response.status_code}: {response.text[:200]}")
         try:

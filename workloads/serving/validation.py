@@ -7,6 +7,7 @@ stock KServe would let these reach the model and answer 500. Batch scoring uses 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ V2_ENTITY_INPUT = ENTITY_KEY
 V2_FEATURE_DATATYPES = ("FP32", "FP64", "INT32", "INT64")
 # Feast Int64 features: a fractional value is a caller bug, not a rounding question.
 INTEGER_FEATURES = frozenset({"age", "existing_loans", "late_payments_90d", "txn_count_7d"})
-MAX_ENTITY_ID_LENGTH = 128
+PSEUDONYM = re.compile(r"[0-9a-f]{64}")
 # Far above any real income or count, far below float32's limit (3.4e38) where the model would see inf.
 MAX_FEATURE_VALUE = 1e15
 
@@ -90,12 +91,12 @@ def feature_row(row: object, where: str) -> list[float]:
 
 
 def entity_id(value: object, where: str) -> str:
+    """The keyed-hash pseudonym (64 lowercase hex) the feature store is keyed by; never a raw national ID."""
     if not isinstance(value, str) or not value.strip():
         raise RequestRejected(f"{where}: {ENTITY_KEY} must be a non-empty string", "bad_value")
-    if len(value) > MAX_ENTITY_ID_LENGTH or not value.isprintable():
-        raise RequestRejected(
-            f"{where}: {ENTITY_KEY} must be printable and at most {MAX_ENTITY_ID_LENGTH} chars", "bad_value"
-        )
+    if not PSEUDONYM.fullmatch(value):
+        shown = value[:16] + ("..." if len(value) > 16 else "")
+        raise RequestRejected(f"{where}: {ENTITY_KEY} must be a 64-hex pseudonym, got {shown!r}", "bad_value")
     return value
 
 

@@ -60,7 +60,7 @@ def synthetic_frame(n_applicants: int, seed: int) -> pd.DataFrame:
     defaulted = (rng.random(n_applicants) < 1 / (1 + np.exp(-logit))).astype("int64")
     seconds = rng.integers(0, 180 * 24 * 3600, size=n_applicants)
     event_timestamp = pd.to_datetime([_SYNTHETIC_ANCHOR - timedelta(seconds=int(s)) for s in seconds], utc=True)
-    ids = [hashlib.sha256(f"synthetic-{seed}-{i}".encode()).hexdigest()[:32] for i in range(n_applicants)]
+    ids = [hashlib.sha256(f"synthetic-{seed}-{i}".encode()).hexdigest() for i in range(n_applicants)]
     return pd.DataFrame(
         {
             "applicant_id": ids,

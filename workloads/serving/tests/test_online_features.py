@@ -20,6 +20,7 @@ from workloads.training.model import load_bundle
 from workloads.training.pipeline import train_and_register
 
 MODEL = "credit-risk"
+UNKNOWN = "0" * 64  # a well-formed pseudonym nobody has
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +72,14 @@ def test_entity_ids_are_enriched_from_the_feature_server(predictor: RunningServe
 def test_unknown_entity_is_404_with_reason(predictor: RunningServer, known_ids: list[str]) -> None:
     response = httpx.post(
         f"{predictor.url}/v1/models/{MODEL}:predict",
-        json={"instances": [{"applicant_id": known_ids[0]}, {"applicant_id": "no-such-applicant"}]},
+        json={"instances": [{"applicant_id": known_ids[0]}, {"applicant_id": UNKNOWN}]},
     )
     assert response.status_code == 404, response.text
-    assert "no-such-applicant" in response.json()["error"]
+    assert UNKNOWN in response.json()["error"]
+    raw_id = httpx.post(
+        f"{predictor.url}/v1/models/{MODEL}:predict", json={"instances": [{"applicant_id": "784-1990"}]}
+    )
+    assert raw_id.status_code == 400 and "pseudonym" in raw_id.json()["error"]
     again = httpx.post(
         f"{predictor.url}/v1/models/{MODEL}:predict", json={"instances": [{"applicant_id": known_ids[0]}]}
     )
@@ -101,10 +106,11 @@ def test_batch_scoring_by_entity_uses_online_features(
     bundle: Path, feature_server: Server, known_ids: list[str], tmp_path: Path
 ) -> None:
     source = tmp_path / "ids.parquet"
-    pd.DataFrame({"applicant_id": [known_ids[0], "nobody", known_ids[1]]}).to_parquet(source)
+    pd.DataFrame({"applicant_id": [known_ids[0], UNKNOWN, known_ids[1], "not-a-pseudonym"]}).to_parquet(source)
     model, _ = load_bundle(bundle, "fp32")
     client = FeatureServerClient(f"http://{feature_server.address}")
     summary = score_parquet(source, tmp_path / "scores.parquet", model, "test", client)
-    assert (summary.scored, summary.rejected) == (2, 1)
+    assert (summary.scored, summary.rejected) == (2, 2)
     scores = pd.read_parquet(tmp_path / "scores.parquet")
-    assert scores["status"].tolist() == ["scored", "rejected", "scored"]
+    assert scores["status"].tolist() == ["scored", "rejected", "scored", "rejected"]
+    assert "unknown" in scores.loc[1, "reason"] and "pseudonym" in scores.loc[3, "reason"]
