@@ -45,10 +45,11 @@ SERVICE_ACCOUNTS: dict[str, tuple[str, str]] = {
     "trainer": ("training", "trainer"),
     "predictor": ("serving", "predictor"),
 }
-# The feature event stream (workloads/streaming): one input topic, its dead-letter topic, one group.
-FEATURE_EVENTS_TOPIC = "feature-events"
-DEAD_LETTER_TOPIC = "feature-events.dlq"
-INGEST_CONSUMER_GROUP = "feature-ingest"
+# The feature event stream: the same names as the consumer's defaults (workloads/features/names.py,
+# workloads/streaming/consumer.py), so the IRSA policy grants exactly what the deployed consumer uses.
+FEATURE_EVENTS_TOPIC = "credit-activity"
+DEAD_LETTER_TOPIC = "credit-activity-dlq"
+INGEST_CONSUMER_GROUP = "credit-activity-feast"
 
 
 @dataclass(frozen=True)

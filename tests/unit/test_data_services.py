@@ -368,11 +368,11 @@ def test_stream_consumer_reads_its_topic_in_its_group_and_writes_only_the_dead_l
     kafka = f"arn:aws:kafka:me-central-1:{ACCOUNT_ID}"
     granted = statements(synth, "workload-roles-stream-consumer")
     assert granted["KafkaConnect"]["Resource"] == f"{kafka}:cluster/{env}-events/*"
-    assert granted["KafkaReadTopics"]["Resource"] == [f"{kafka}:topic/{env}-events/*/feature-events"]
+    assert granted["KafkaReadTopics"]["Resource"] == [f"{kafka}:topic/{env}-events/*/credit-activity"]
     assert _actions(granted["KafkaReadTopics"]) == {"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}
-    assert granted["KafkaWriteTopics"]["Resource"] == [f"{kafka}:topic/{env}-events/*/feature-events.dlq"]
+    assert granted["KafkaWriteTopics"]["Resource"] == [f"{kafka}:topic/{env}-events/*/credit-activity-dlq"]
     assert _actions(granted["KafkaWriteTopics"]) == {"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"}
-    assert granted["KafkaConsumerGroups"]["Resource"] == [f"{kafka}:group/{env}-events/*/feature-ingest"]
+    assert granted["KafkaConsumerGroups"]["Resource"] == [f"{kafka}:group/{env}-events/*/credit-activity-feast"]
     kafka_actions = {a for s in granted.values() for a in _actions(s) if a.startswith("kafka-cluster:")}
     assert not kafka_actions & {"kafka-cluster:CreateTopic", "kafka-cluster:DeleteTopic", "kafka-cluster:AlterCluster"}
 
@@ -454,3 +454,13 @@ def test_stateful_data_services_are_protected_in_prod_only(infra_mocks, stack):
     ]
     assert len(stateful) == 10
     assert {r.protect for r in stateful} == {stack == "prod"}
+
+
+def test_irsa_stream_names_are_the_consumers_defaults() -> None:
+    """The consumer's IAM policy names topics and group: they must be the ones the consumer uses."""
+    from infra import services
+    from workloads.features import names
+
+    assert services.FEATURE_EVENTS_TOPIC == names.STREAM_TOPIC
+    assert services.DEAD_LETTER_TOPIC == names.DLQ_TOPIC
+    assert services.INGEST_CONSUMER_GROUP == names.CONSUMER_GROUP

@@ -12,6 +12,7 @@ PUSH_SOURCE = "credit_activity_push"
 STREAM_SOURCE = "credit_activity_stream"
 STREAM_TOPIC = "credit-activity"
 DLQ_TOPIC = "credit-activity-dlq"
+CONSUMER_GROUP = "credit-activity-feast"
 FEATURE_SERVICE = "credit_risk_v1"
 PROFILE_TTL = timedelta(days=365)
 ACTIVITY_TTL = timedelta(days=30)

@@ -26,7 +26,14 @@ from feast.data_source import PushMode
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from workloads.features.consent import ConsentLedger
-from workloads.features.names import ACTIVITY_FEATURES, DLQ_TOPIC, JOIN_KEY, PUSH_SOURCE, STREAM_TOPIC
+from workloads.features.names import (
+    ACTIVITY_FEATURES,
+    CONSUMER_GROUP,
+    DLQ_TOPIC,
+    JOIN_KEY,
+    PUSH_SOURCE,
+    STREAM_TOPIC,
+)
 from workloads.features.pseudonymize import Pseudonymizer, default_pseudonymizer
 from workloads.features.store import open_store
 from workloads.features.validation import BatchRejectedError, event_schema, validate, withdrawal_schema
@@ -44,7 +51,7 @@ class ConsumerSettings:
     repo: Path
     topic: str = STREAM_TOPIC
     dlq_topic: str = DLQ_TOPIC
-    group_id: str = "credit-activity-feast"
+    group_id: str = CONSUMER_GROUP
     batch_size: int = 500
     poll_timeout: float = 0.5
     idle_exit_seconds: float | None = None  # jobs, tests and the demo stop once the topic is drained
@@ -327,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-address", default=None, help="host:port of the local Redis (local profile)")
     parser.add_argument("--topic", default=STREAM_TOPIC)
     parser.add_argument("--dlq-topic", default=DLQ_TOPIC)
-    parser.add_argument("--group-id", default="credit-activity-feast")
+    parser.add_argument("--group-id", default=CONSUMER_GROUP)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--idle-exit", type=float, default=None, help="exit after this many seconds without messages")
     parser.add_argument("--metrics-port", type=int, default=None)
