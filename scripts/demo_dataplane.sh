@@ -38,7 +38,12 @@ say "reading the fresh features back through the feature server (POST /get-onlin
 timeout 120 "$PY" -m workloads.streaming.readback --server "http://127.0.0.1:$FEATURE_SERVER_PORT" \
   --latest "$PLATFORM_DATAPLANE_DIR/latest-events.json"
 
-say "stopping the data plane"
-stop
-trap - EXIT
-echo "[dataplane] done"
+if [[ "${DEMO_KEEP_DATAPLANE:-0}" == 1 ]]; then
+  trap - EXIT
+  echo "[dataplane] done (left running for the next step: $PLATFORM_DATAPLANE_DIR/env)"
+else
+  say "stopping the data plane"
+  stop
+  trap - EXIT
+  echo "[dataplane] done"
+fi
