@@ -19,6 +19,8 @@ lint: setup
 
 bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
+	@.venv/bin/python -m bench.gate_scale
+	@.venv/bin/python -m bench.gate_k8s
 
 clean:
 	rm -rf out .pytest_cache
