@@ -21,6 +21,7 @@ bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
 	@.venv/bin/python -m bench.gate_scale
 	@.venv/bin/python -m bench.gate_k8s
+	@.venv/bin/python -m bench.gate_startup
 
 clean:
 	rm -rf out .pytest_cache

@@ -287,3 +287,62 @@ def test_gate_reads_a_preview_from_standard_input(tmp_path: Path) -> None:
     empty = subprocess.run([sys.executable, "-m", "platformctl.cli", "gate", "-"],
                            input="", capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
     assert empty.returncode == 2 and "empty input" in empty.stderr
+
+
+def _independent(tmp_path: Path, name: str, change: Any) -> Path:
+    from tests.fixtures.independent.platform import build
+
+    platform = build("prod")
+    change(platform)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(platform.document(), indent=2))
+    return path
+
+
+def test_kubernetes_only_preview_is_allowed_and_lists_unchecked_in_every_format(tmp_path: Path) -> None:
+    """Regression (issue 7): Checkov has no check for Namespace/NetworkPolicy; the gate exited 2."""
+
+    def namespaces_only(platform: Any) -> None:
+        platform.remove(*(k for k in list(platform.urns) if not k.startswith(("ns-", "np-"))))
+        platform.config["falcon-ml:kubernetesClusterRegion"] = "me-central-1"  # the cluster's stack is elsewhere
+
+    preview = _independent(tmp_path, "k8s", namespaces_only)
+    reports = tmp_path / "reports"
+    proc = gate(str(preview), "--reports-dir", str(reports))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    stem = "uae-prod"
+    text = (reports / f"{stem}.txt").read_text()
+    assert "[unchecked] kubernetes:core/v1:Namespace" in text and "4 unchecked" in text
+    report = json.loads((reports / f"{stem}.json").read_text())
+    assert report["verdict"] == "allow" and report["summary"]["unchecked"] == 4
+    assert {u["type"] for u in report["unchecked"]} == {"kubernetes:core/v1:Namespace"}
+    sarif = json.loads((reports / f"{stem}.sarif").read_text())
+    notes = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "UAE-GATE-UNCHECKED"]
+    assert len(notes) == 4 and {n["level"] for n in notes} == {"note"}
+    junit = ET.parse(reports / f"{stem}.xml").getroot()
+    skipped = [c for c in junit.iter("testcase") if c.find("skipped") is not None and "UNCHECKED" in c.get("name", "")]
+    assert len(skipped) == 4 and int(junit.find("testsuite").get("skipped", "0")) >= 4
+    markdown = (reports / f"{stem}.md").read_text()
+    assert "Not checked by any engine" in markdown and "kubernetes:core/v1:Namespace" in markdown
+    out = tmp_path / "validation.sarif"
+    proc = subprocess.run([str(MULTITOOL), "validate", str(reports / f"{stem}.sarif"), "-o", str(out)],
+                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    validation = json.loads(out.read_text())
+    assert [r for run in validation["runs"] for r in run.get("results", []) if r.get("level") == "error"] == []
+
+
+def test_secret_wrapped_security_context_is_denied_not_crashed(tmp_path: Path) -> None:
+    """Regression (issue 7): the Checkov worker raised AttributeError and the gate exited 2."""
+    from tests.fixtures.independent.platform import secret
+
+    def hide(platform: Any) -> None:
+        spec = platform.inputs("deploy-features")["spec"]["template"]["spec"]
+        spec["containers"][0]["securityContext"] = secret({"privileged": True})
+
+    proc = gate(str(_independent(tmp_path, "hidden", hide)), "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    blocking = {f["rule_id"] for f in findings if f["enforced"] and "feature-server" in f["urn"]}
+    assert "UAE-K8S-001" in blocking
+    assert any("cannot be verified at preview time (secret)" in f["message"] for f in findings)
