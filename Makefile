@@ -22,6 +22,8 @@ bench: setup    ## benchmarks; results in bench/results/*.json
 	@PYTHONPATH=$(CURDIR) .venv-workloads/bin/python -m bench.dataplane
 	@.venv/bin/python -m bench.images
 	@PYTHONPATH=. .venv-workloads/bin/python -m bench.serving
+	@.venv/bin/python -m bench.gate_scale
+	@.venv/bin/python -m bench.gate_k8s
 	@.venv/bin/python -m bench.gate_startup
 
 clean:

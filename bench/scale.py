@@ -29,6 +29,11 @@ def replicate(document: dict[str, Any], target_resources: int) -> dict[str, Any]
             state["urn"] = clone["urn"]
             if state.get("parent"):
                 state["parent"] = rename(state["parent"])
+            # Provider references `<urn>::<id>`: a provider nested in a component is copied too.
+            for holder in (clone, state):
+                if holder.get("provider"):
+                    ref_urn, _, ref_id = holder["provider"].rpartition("::")
+                    holder["provider"] = f"{rename(ref_urn)}::{ref_id}"
             state["dependencies"] = [rename(u) for u in state.get("dependencies", [])]
             state["propertyDependencies"] = {
                 k: [rename(u) for u in v] for k, v in state.get("propertyDependencies", {}).items()

@@ -198,6 +198,21 @@ def _native_sg(inputs: dict[str, Any]) -> list[dict[str, Any]]:
     return _inline(inputs, "securityGroupIngress", "ingress") + _inline(inputs, "securityGroupEgress", "egress")
 
 
+def _eks_endpoint(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The EKS API endpoint as one HTTPS ingress rule from publicAccessCidrs (none when private)."""
+    vpc = inputs.get("vpcConfig")
+    if vpc in (UNKNOWN, SECRET_TEXT):
+        return [_rule("ingress", vpc)]
+    vpc = vpc if isinstance(vpc, dict) else {}
+    public = vpc.get("endpointPublicAccess", True)
+    if public is False or public == "false":
+        return []
+    cidrs = vpc.get("publicAccessCidrs")
+    if cidrs in (None, []):
+        cidrs = ["0.0.0.0/0"]  # AWS's default for a public endpoint
+    return [_rule("ingress", {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": cidrs})]
+
+
 # Resource type -> (kind, how to read its rules). `kind` is what the Rego rules key on.
 RULE_READERS: dict[str, tuple[str, Any]] = {
     "aws:ec2/securityGroup:SecurityGroup": ("security_group", _sg_inline),
@@ -213,6 +228,7 @@ RULE_READERS: dict[str, tuple[str, Any]] = {
     "aws-native:ec2:SecurityGroupIngress": ("security_group", lambda i: [_rule("ingress", i)]),
     "aws-native:ec2:SecurityGroupEgress": ("security_group", lambda i: [_rule("egress", i)]),
     "aws-native:ec2:NetworkAclEntry": ("network_acl", _nacl_rule),
+    "aws:eks/cluster:Cluster": ("api_endpoint", _eks_endpoint),
 }  # fmt: skip
 
 

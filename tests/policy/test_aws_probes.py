@@ -288,3 +288,34 @@ def test_a_cluster_of_another_stack_is_placed_by_reviewed_config_only() -> None:
     assert ("UAE-RES-016", "eks") in findings(document)
     document["config"]["uae-ml-platform:kubernetesClusterRegion"] = SECRET
     assert ("UAE-RES-016", "eks") in findings(document)
+
+
+# -- other AWS settings hidden in secrets or unknown (ADR 0006) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_", "inputs", "rule"),
+    [
+        ("aws:rds/instance:Instance", {"publiclyAccessible": SECRET, "storageEncrypted": True}, "UAE-NET-005"),
+        ("aws:kms/key:Key", {"multiRegion": SECRET, "enableKeyRotation": True}, "UAE-RES-007"),
+        ("aws:kms/key:Key", {"multiRegion": "true", "enableKeyRotation": True}, "UAE-RES-007"),
+        ("aws:msk/cluster:Cluster", {"clientAuthentication": SECRET}, "UAE-IAM-004"),
+        ("aws:msk/cluster:Cluster", {"clientAuthentication": {"unauthenticated": UNKNOWN}}, "UAE-IAM-004"),
+        ("aws:eks/cluster:Cluster", {"vpcConfig": SECRET}, "UAE-NET-004"),
+    ],
+)
+def test_hidden_security_settings_are_denied(type_: str, inputs: dict[str, Any], rule: str) -> None:
+    assert rule in rules_on(doc(step("create", type_, "x", inputs)), "x")
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "denied"),
+    [(["0::/0"], True), (["0.0.0.0/1", "128.0.0.0/1"], True), ([SECRET], True), (["203.0.113.0/24"], False)],
+)
+def test_dev_eks_public_endpoint_sources_are_ranges(cidrs: list[Any], denied: bool) -> None:
+    cluster = {"roleArn": UNKNOWN, "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": cidrs}}
+    document = json.loads(
+        json.dumps(doc(step("create", "aws:eks/cluster:Cluster", "ml", cluster))).replace(":prod:", ":dev:")
+    )
+    document["config"]["uae-ml-platform:environment"] = "dev"
+    assert ("UAE-NET-004" in rules_on(document, "ml")) is denied

@@ -15,3 +15,13 @@ deny contains f if {
 	lib.is_true(object.get(r.inputs, ["clientAuthentication", "unauthenticated"], false))
 	f := lib.finding("UAE-IAM-004", r, sprintf("MSK cluster %q allows unauthenticated clients", [r.name]))
 }
+
+# ADR 0006: unauthenticated access hidden in an unknown or secret setting cannot be ruled out.
+deny contains f if {
+	some r in lib.live_of_type("aws:msk/cluster:Cluster")
+	kind := lib.opaque_along(r.inputs, ["clientAuthentication", "unauthenticated"])
+	f := lib.finding("UAE-IAM-004", r, sprintf(
+		"MSK cluster %q: clientAuthentication.unauthenticated %s",
+		[r.name, lib.cannot_verify_text(kind)],
+	))
+}

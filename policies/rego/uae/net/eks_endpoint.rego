@@ -36,7 +36,30 @@ deny contains f if {
 	))
 }
 
+# The reader's exposure fact reasons about the CIDRs as ranges (0::/0, two /1 halves, a secret or
+# unknown list: ADR 0006), beyond the literal 0.0.0.0/0 above.
+deny contains f if {
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
+	input.environment == "dev"
+	not "0.0.0.0/0" in _public_cidrs(r)
+	r.network.kind == "api_endpoint"
+	some rule in r.network.rules
+	rule.exposure != "limited"
+	f := lib.finding("UAE-NET-004", r, sprintf(
+		"EKS cluster %q public API endpoint %s",
+		[r.name, _exposure_text(rule)],
+	))
+}
+
+_exposure_text(rule) := sprintf("is open to the internet (%s)", [concat(", ", rule.sources)]) if {
+	rule.exposure == "internet"
+} else := sprintf("sources %s", [lib.cannot_verify_text(lib.unverifiable(rule.exposure))]) if {
+	lib.unverifiable(rule.exposure)
+} else := sprintf("sources %s are not CIDRs", [concat(", ", rule.sources)])
+
 _public(r) if object.get(r.inputs, ["vpcConfig", "endpointPublicAccess"], true) != false
+
+_public(r) if lib.is_opaque(r.inputs.vpcConfig)
 
 _public_cidrs(r) := cidrs if {
 	cidrs := lib.as_array(r.inputs.vpcConfig.publicAccessCidrs)

@@ -18,4 +18,5 @@ deny contains f if {
 
 _maybe_public(value) if lib.is_true(value)
 
-_maybe_public(value) if lib.is_unknown(value)
+# Unknown or secret: cannot be shown private (ADR 0006).
+_maybe_public(value) if lib.is_opaque(value)

@@ -23,6 +23,7 @@ deny contains f if {
 	f := lib.finding("UAE-RES-007", r, sprintf("%s %q replicates KMS key material to another region", [r.type, r.name]))
 }
 
-_not_single_region(value) if value == true
+_not_single_region(value) if lib.is_true(value)
 
-_not_single_region(value) if lib.is_unknown(value)
+# Unknown or secret: cannot be shown single-Region (ADR 0006).
+_not_single_region(value) if lib.is_opaque(value)
