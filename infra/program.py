@@ -27,6 +27,7 @@ from infra.components import (
     RegistryArgs,
 )
 from infra.config import PlatformConfig
+from infra.platform_services import deploy_platform_services, pending_data_services
 from infra.providers import aws_provider
 
 PROD_LOG_RETENTION_DAYS = 365
@@ -112,7 +113,13 @@ def build(cfg: PlatformConfig) -> dict[str, pulumi.Output]:
         with_aws,
     )
 
+    services = deploy_platform_services(
+        cfg, aws_provider=provider, account_id=account_id, keys=keys, network=network, cluster=cluster,
+        node_pools=node_pools, registry=registry, data=pending_data_services(prefix, account_id), after=(addons,),
+    )  # fmt: skip
+
     return {
+        **services,
         "region": pulumi.Output.from_input(cfg.region),
         "vpc_id": network.vpc_id,
         "private_subnet_ids": network.private_subnet_ids,

@@ -6,6 +6,7 @@ Every registered resource is recorded with its type, name, camelCase inputs, pro
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +27,11 @@ from infra.config import PROJECT, PlatformConfig, parse_config  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
 OIDC_ISSUER = "https://oidc.eks.me-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+
+
+def image_digest(repository: str, tag: str) -> str:
+    """The digest the mocked ECR reports for one pushed image (stable, distinct per image)."""
+    return "sha256:" + hashlib.sha256(f"{repository}:{tag}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,9 @@ class _Mocks(pulumi.runtime.Mocks):
                 "id": ACCOUNT_ID,
                 "userId": "AROAEXAMPLE",
             }
+        if args.token == "aws:ecr/getImage:getImage":
+            repository, tag = args.args["repositoryName"], args.args["imageTag"]
+            return {**dict(args.args), "id": f"{repository}:{tag}", "imageDigest": image_digest(repository, tag)}
         raise NotImplementedError(f"unexpected invoke {args.token}: answer it in tests/unit/conftest.py")
 
 
