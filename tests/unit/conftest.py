@@ -80,6 +80,10 @@ class _Mocks(pulumi.runtime.Mocks):
             state |= {"latestVersion": 1}
         elif args.typ == "aws:kms/key:Key":
             state |= {"keyId": f"{args.name}-key-id"}
+        elif args.typ == "aws:amp/workspace:Workspace":
+            state |= {
+                "prometheusEndpoint": f"https://aps-workspaces.me-central-1.amazonaws.com/workspaces/ws-{args.name}/"
+            }
         elif args.typ == "aws:ecr/repository:Repository":
             state |= {"repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.me-central-1.amazonaws.com/{args.inputs.get('name')}"}
         return f"{args.name}-id", state
