@@ -18,7 +18,7 @@ from infra.components.feature_server import FeatureServer, FeatureServerArgs
 from infra.components.gpu_scheduling import GpuScheduling, GpuSchedulingArgs
 from infra.components.k8s_baseline import IRSA_SERVICE_ACCOUNTS, BaselineArgs, KubernetesBaseline
 from infra.components.keys import Keys
-from infra.components.model_registry import ModelRegistry, ModelRegistryArgs
+from infra.components.mlflow_server import MlflowServer, MlflowServerArgs
 from infra.components.network import Network
 from infra.components.nodepools import NodePools
 from infra.components.observability import Observability, ObservabilityArgs
@@ -34,14 +34,13 @@ class DataServiceInputs:
     """What the AWS data services hand to the cluster services."""
 
     irsa_role_arns: Mapping[str, pulumi.Input[str]]  # "namespace/serviceaccount" -> role ARN
-    model_bucket: pulumi.Input[str]
-    feature_registry_bucket: pulumi.Input[str]
-    offline_store_bucket: pulumi.Input[str]
-    redis_endpoint: pulumi.Input[str]
-    redis_auth_token: pulumi.Input[str]  # secret
-    mlflow_backend_store_uri: pulumi.Input[str]  # secret
-    mlflow_artifact_bucket: pulumi.Input[str]
+    model_bucket: pulumi.Input[str]  # models and MLflow artifacts
     checkpoint_bucket: pulumi.Input[str]
+    feature_store_yaml: pulumi.Input[str]
+    redis_auth_secret_id: pulumi.Input[str]
+    mlflow_database_endpoint: pulumi.Input[str]
+    mlflow_database_name: str
+    mlflow_database_secret_id: pulumi.Input[str]
 
     def __post_init__(self) -> None:
         missing = sorted({f"{sa.namespace}/{sa.name}" for sa in IRSA_SERVICE_ACCOUNTS} - set(self.irsa_role_arns))
@@ -114,21 +113,21 @@ def deploy_platform_services(
         FeatureServerArgs(
             environment=cfg.environment,
             mirror=mirror,
-            registry_bucket=data.feature_registry_bucket,
-            offline_bucket=data.offline_store_bucket,
-            redis_endpoint=data.redis_endpoint,
-            redis_auth_token=data.redis_auth_token,
+            feature_store_yaml=data.feature_store_yaml,
+            redis_auth_secret_id=data.redis_auth_secret_id,
             after=ready,
         ),
         on_cluster,
     )
-    model_registry = ModelRegistry(
+    mlflow = MlflowServer(
         "mlflow",
-        ModelRegistryArgs(
+        MlflowServerArgs(
             environment=cfg.environment,
             mirror=mirror,
-            artifact_bucket=data.mlflow_artifact_bucket,
-            backend_store_uri=data.mlflow_backend_store_uri,
+            artifact_bucket=data.model_bucket,
+            database_endpoint=data.mlflow_database_endpoint,
+            database_name=data.mlflow_database_name,
+            database_secret_id=data.mlflow_database_secret_id,
             after=ready,
         ),
         on_cluster,
@@ -139,7 +138,7 @@ def deploy_platform_services(
             environment=cfg.environment,
             mirror=mirror,
             checkpoint_bucket=data.checkpoint_bucket,
-            mlflow_tracking_uri=model_registry.tracking_uri,
+            mlflow_tracking_uri=mlflow.tracking_uri,
             after=ready,
         ),
         on_cluster,
@@ -159,9 +158,8 @@ def deploy_platform_services(
     )
     del gpu, serving, training
     return {
-        "feature_store_yaml": features.feature_store_yaml,
         "feature_server_url": pulumi.Output.from_input(features.url),
-        "mlflow_tracking_uri": pulumi.Output.from_input(model_registry.tracking_uri),
+        "mlflow_tracking_uri": pulumi.Output.from_input(mlflow.tracking_uri),
         "amp_remote_write_url": observability.workspace.prometheus_endpoint,
     }
 
@@ -175,11 +173,10 @@ def pending_data_services(prefix: str, account_id: pulumi.Input[str]) -> DataSer
     return DataServiceInputs(
         irsa_role_arns=roles,
         model_bucket=f"{prefix}-models",
-        feature_registry_bucket=f"{prefix}-feast-registry",
-        offline_store_bucket=f"{prefix}-offline-store",
-        redis_endpoint=f"{prefix}-online.cache.amazonaws.com",
-        redis_auth_token=pulumi.Output.secret(""),
-        mlflow_backend_store_uri=pulumi.Output.secret(""),
-        mlflow_artifact_bucket=f"{prefix}-mlflow-artifacts",
-        checkpoint_bucket=f"{prefix}-models",
+        checkpoint_bucket=f"{prefix}-checkpoints",
+        feature_store_yaml="",
+        redis_auth_secret_id=f"{prefix}/feature-store/redis-auth-token",
+        mlflow_database_endpoint=f"{prefix}-mlflow:5432",
+        mlflow_database_name="mlflow",
+        mlflow_database_secret_id=f"{prefix}/mlflow",
     )

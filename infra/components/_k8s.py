@@ -64,3 +64,50 @@ def labels(app: str, component: str) -> dict[str, str]:
         "app.kubernetes.io/part-of": "uae-ml-platform",
         "app.kubernetes.io/managed-by": "pulumi",
     }
+
+
+# Runs as the init container of a pod whose IRSA role may read one Secrets Manager secret: writes
+# the value (or, for an RDS-managed secret, a PostgreSQL URI) to a memory-backed volume that only
+# this pod mounts. Nothing secret passes through Pulumi state, a Kubernetes Secret or a command line.
+FETCH_SECRET_SCRIPT = """\
+import json, os, urllib.parse
+import boto3
+
+value = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["SECRET_ID"])["SecretString"]
+if os.environ.get("SECRET_FORMAT") == "postgres-uri":
+    secret = json.loads(value)
+    user, password = (urllib.parse.quote(secret[k], safe="") for k in ("username", "password"))
+    value = f"postgresql://{user}:{password}@{os.environ['DB_ENDPOINT']}/{os.environ['DB_NAME']}?sslmode=require"
+path = os.environ["SECRET_FILE"]
+with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400), "w") as out:
+    out.write(value)
+"""
+SECRET_DIR = "/run/secrets/platform"
+SECRET_FILE = f"{SECRET_DIR}/value"
+
+
+def fetch_secret_init_container(
+    image: object, secret_id: object, extra_env: dict[str, object] | None = None
+) -> dict[str, object]:
+    """An init container that writes one Secrets Manager secret to SECRET_FILE (see FETCH_SECRET_SCRIPT)."""
+    env = {
+        "SECRET_ID": secret_id,
+        "SECRET_FILE": SECRET_FILE,
+        "AWS_REGION": "me-central-1",
+        "AWS_STS_REGIONAL_ENDPOINTS": "regional",
+        **(extra_env or {}),
+    }
+    return {
+        "name": "fetch-secret",
+        "image": image,
+        "command": ["python", "-c", FETCH_SECRET_SCRIPT],
+        "env": [{"name": k, "value": v} for k, v in env.items()],
+        "resources": resources("50m", "128Mi", "200m"),
+        "securityContext": container_security_context(),
+        "volumeMounts": [{"name": "platform-secret", "mountPath": SECRET_DIR}],
+    }
+
+
+def secret_volume() -> dict[str, object]:
+    """tmpfs: the secret never touches the node's disk."""
+    return {"name": "platform-secret", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}}

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.components.k8s_baseline import CONTROLLER_NAMESPACES, IRSA_SERVICE_ACCOUNTS, PLATFORM_NAMESPACES
 from infra.components.supply_chain import CHARTS, IMAGES
@@ -209,37 +208,41 @@ def test_inference_service_runs_restricted_on_the_inference_pool(infra_mocks, st
 # --- feature server and MLflow ------------------------------------------------------------------
 
 
-def test_feature_server_reads_a_rendered_config_and_its_token_from_a_secret(synth):
-    config = custom(synth, "ConfigMap", "feature-store")["data"]["feature_store.yaml"]
-    rendered = yaml.safe_load(config)
-    assert rendered["provider"] == "aws"
-    assert rendered["registry"]["path"].startswith("s3://") and rendered["registry"]["path"].endswith("/registry.pb")
-    online = rendered["online_store"]
-    assert online["type"] == "redis" and "ssl=true" in online["connection_string"]
-    assert "password=${REDIS_AUTH_TOKEN}" in online["connection_string"]
+def _init_env(pod: dict) -> dict[str, str]:
+    [init] = pod["initContainers"]
+    assert init["command"][:2] == ["python", "-c"] and "get_secret_value" in init["command"][2]
+    assert init["securityContext"]["runAsNonRoot"] is True
+    assert init["volumeMounts"] == [{"name": "platform-secret", "mountPath": "/run/secrets/platform"}]
+    return {e["name"]: e["value"] for e in init["env"]}
+
+
+def test_feature_server_reads_its_config_map_and_its_token_through_irsa(synth):
+    assert "feature_store.yaml" in custom(synth, "ConfigMap", "feature-store")["data"]
     deployment = custom(synth, "Deployment", "feast-feature-server")
     pod = deployment["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "feast-server" and pod["automountServiceAccountToken"] is False
+    env = _init_env(pod)
+    assert env["SECRET_ID"].endswith("/feature-store/redis-auth-token")
+    assert {"name": "platform-secret", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}} in pod["volumes"]
     [container] = pod["containers"]
     assert pinned(container["image"])
-    [token] = [e for e in container["env"] if e["name"] == "REDIS_AUTH_TOKEN"]
-    assert token == {
-        "name": "REDIS_AUTH_TOKEN",
-        "valueFrom": {"secretKeyRef": {"name": "feast-online-store", "key": "auth-token"}},
-    }
+    assert "REDIS_AUTH_TOKEN" not in {e["name"] for e in container["env"]}  # only from the tmpfs file
+    assert "cat /run/secrets/platform/value" in container["command"][2] and "exec feast" in container["command"][2]
     assert container["readinessProbe"]["httpGet"]["path"] == "/health" and container["livenessProbe"]
     assert container["securityContext"]["runAsNonRoot"] is True
 
 
-def test_mlflow_uses_rds_through_a_secret_and_the_in_region_bucket(synth):
+def test_mlflow_builds_its_database_uri_from_the_rds_secret_and_stores_artifacts_in_region(synth):
     pod = custom(synth, "Deployment", "mlflow")["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "mlflow" and pod["automountServiceAccountToken"] is False
+    env = _init_env(pod)
+    assert env["SECRET_FORMAT"] == "postgres-uri" and env["DB_NAME"]
     [container] = pod["containers"]
-    env = {e["name"]: e for e in container["env"]}
-    assert env["MLFLOW_BACKEND_STORE_URI"]["valueFrom"]["secretKeyRef"]["name"] == "mlflow-backend-store"
-    assert "value" not in env["MLFLOW_BACKEND_STORE_URI"]
-    assert env["MLFLOW_ARTIFACTS_DESTINATION"]["value"].startswith("s3://")
-    assert '--backend-store-uri "$MLFLOW_BACKEND_STORE_URI"' in container["args"][0]
+    values = {e["name"]: e.get("value") for e in container["env"]}
+    assert "MLFLOW_BACKEND_STORE_URI" not in values
+    assert values["MLFLOW_ARTIFACTS_DESTINATION"].startswith("s3://")
+    script = container["command"][2]
+    assert "export MLFLOW_BACKEND_STORE_URI" in script and "--backend-store-uri" not in script
     assert pinned(container["image"])
 
 
