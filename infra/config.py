@@ -43,6 +43,17 @@ KNOWN_GPU_FAMILIES_ELSEWHERE = frozenset(
 )
 DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 NAT_MODES = ("single", "per-az")
+# Managed-service instance families taken to be offered in me-central-1 (the conservative, long-lived
+# generations; newer ones are added here once `aws <service> describe-orderable-...` confirms them).
+MSK_BROKER_FAMILIES = frozenset({"kafka.t3", "kafka.m5"})
+MSK_KAFKA_VERSIONS = frozenset({"3.6.0", "3.7.x", "3.8.x"})
+CACHE_NODE_FAMILIES = frozenset({"cache.t3", "cache.m5", "cache.r5"})
+DB_INSTANCE_FAMILIES = frozenset({"db.t3", "db.m5", "db.r5"})
+MWAA_ENVIRONMENT_CLASSES = ("mw1.small", "mw1.medium", "mw1.large")
+MWAA_AIRFLOW_VERSIONS = frozenset({"2.9.2", "2.10.1", "2.10.3"})
+# Production floors: what "highly available across three zones" and "recoverable" mean in numbers.
+PROD_MIN_BACKUP_RETENTION_DAYS = 7
+PROD_MIN_CACHE_NODES = 2
 
 
 class ConfigError(ValueError):
@@ -86,6 +97,65 @@ class NodePoolConfig:
 
 
 @dataclass(frozen=True)
+class StreamingConfig:
+    """MSK: brokers are spread evenly over the zones, so the count is brokers_per_zone x zones."""
+
+    kafka_version: str
+    broker_instance_type: str
+    brokers_per_zone: int
+    broker_volume_gib: int
+
+
+@dataclass(frozen=True)
+class OnlineStoreConfig:
+    """ElastiCache Redis for the Feast online store (cluster mode disabled: one primary + replicas)."""
+
+    node_type: str
+    nodes: int  # primary plus replicas; 2+ gives automatic failover across zones
+    snapshot_retention_days: int
+
+    @property
+    def highly_available(self) -> bool:
+        return self.nodes >= 2
+
+
+@dataclass(frozen=True)
+class RegistryDatabaseConfig:
+    """RDS PostgreSQL behind MLflow's tracking and model registry."""
+
+    engine_version: str
+    instance_class: str
+    allocated_storage_gib: int
+    max_allocated_storage_gib: int
+    multi_az: bool
+    backup_retention_days: int
+
+
+@dataclass(frozen=True)
+class PipelinesConfig:
+    """Amazon MWAA (managed Airflow) for the retraining pipeline (docs/adr/0007)."""
+
+    airflow_version: str
+    environment_class: str
+    min_workers: int
+    max_workers: int
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    daily_retention_days: int
+
+
+@dataclass(frozen=True)
+class DataServicesConfig:
+    streaming: StreamingConfig
+    online_store: OnlineStoreConfig
+    registry_database: RegistryDatabaseConfig
+    pipelines: PipelinesConfig
+    backup: BackupConfig
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     stack: str
     environment: str
@@ -96,6 +166,7 @@ class PlatformConfig:
     network: NetworkConfig
     cluster: ClusterConfig
     node_pools: tuple[NodePoolConfig, ...]
+    data_services: DataServicesConfig
 
     @property
     def is_prod(self) -> bool:
@@ -276,6 +347,112 @@ def _node_pool(name: str, value: Any) -> NodePoolConfig:
     )
 
 
+def _family(value: Any, key: str, families: frozenset[str]) -> str:
+    """`kafka.m5.large` -> checked against `kafka.m5`; the family is everything before the size."""
+    if not isinstance(value, str) or value.count(".") != 2:
+        raise ConfigError(key, f"{value!r} is not an instance type such as {sorted(families)[0]}.large")
+    family = value.rsplit(".", 1)[0]
+    if family not in families:
+        raise ConfigError(
+            key, f"{value}: family {family} is not approved for {HOME_REGION} ({', '.join(sorted(families))})"
+        )
+    return value
+
+
+def _choice(value: Any, key: str, allowed: frozenset[str] | tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, f"{value!r} is not one of {', '.join(sorted(allowed))}")
+    return str(value)
+
+
+def _bounded(value: Any, key: str, low: int, high: int) -> int:
+    number = _int(value, key)
+    if not low <= number <= high:
+        raise ConfigError(key, f"{number} must lie between {low} and {high}")
+    return number
+
+
+def _data_services(raw: Mapping[str, Any], environment: str) -> DataServicesConfig:
+    key = f"{PROJECT}:dataServices"
+    services = _mapping(_require(raw, key), key)
+    prod_like = environment == "prod"
+
+    def section(name: str) -> tuple[str, Mapping[str, Any]]:
+        return f"{key}.{name}", _mapping(services.get(name), f"{key}.{name}")
+
+    k, msk = section("streaming")
+    streaming = StreamingConfig(
+        kafka_version=_choice(str(msk.get("kafkaVersion")), f"{k}.kafkaVersion", MSK_KAFKA_VERSIONS),
+        broker_instance_type=_family(msk.get("brokerInstanceType"), f"{k}.brokerInstanceType", MSK_BROKER_FAMILIES),
+        brokers_per_zone=_bounded(msk.get("brokersPerZone"), f"{k}.brokersPerZone", 1, 10),
+        broker_volume_gib=_bounded(msk.get("brokerVolumeGib"), f"{k}.brokerVolumeGib", 1, 16384),
+    )
+    if prod_like and streaming.broker_instance_type.startswith("kafka.t3."):
+        raise ConfigError(f"{k}.brokerInstanceType", "burstable kafka.t3 brokers are for dev only")
+
+    k, redis = section("onlineStore")
+    online_store = OnlineStoreConfig(
+        node_type=_family(redis.get("nodeType"), f"{k}.nodeType", CACHE_NODE_FAMILIES),
+        nodes=_bounded(redis.get("nodes"), f"{k}.nodes", 1, 6),
+        snapshot_retention_days=_bounded(redis.get("snapshotRetentionDays"), f"{k}.snapshotRetentionDays", 0, 35),
+    )
+    if prod_like and online_store.nodes < PROD_MIN_CACHE_NODES:
+        raise ConfigError(
+            f"{k}.nodes", f"{environment} needs at least {PROD_MIN_CACHE_NODES} nodes (multi-AZ failover)"
+        )
+
+    k, db = section("registryDatabase")
+    version = str(db.get("engineVersion", ""))
+    if not version.isdigit() or not 14 <= int(version) <= 17:
+        raise ConfigError(f"{k}.engineVersion", f"{version!r} must be a PostgreSQL major version between 14 and 17")
+    registry_database = RegistryDatabaseConfig(
+        engine_version=version,
+        instance_class=_family(db.get("instanceClass"), f"{k}.instanceClass", DB_INSTANCE_FAMILIES),
+        allocated_storage_gib=_bounded(db.get("allocatedStorageGib"), f"{k}.allocatedStorageGib", 20, 65536),
+        max_allocated_storage_gib=_bounded(db.get("maxAllocatedStorageGib"), f"{k}.maxAllocatedStorageGib", 20, 65536),
+        multi_az=_bool(db.get("multiAz", False), f"{k}.multiAz"),
+        backup_retention_days=_bounded(db.get("backupRetentionDays"), f"{k}.backupRetentionDays", 1, 35),
+    )
+    if registry_database.max_allocated_storage_gib < registry_database.allocated_storage_gib:
+        raise ConfigError(f"{k}.maxAllocatedStorageGib", "must not be below allocatedStorageGib")
+    if prod_like and not registry_database.multi_az:
+        raise ConfigError(f"{k}.multiAz", f"{environment} needs a Multi-AZ database")
+    if prod_like and registry_database.backup_retention_days < PROD_MIN_BACKUP_RETENTION_DAYS:
+        raise ConfigError(
+            f"{k}.backupRetentionDays", f"{environment} keeps at least {PROD_MIN_BACKUP_RETENTION_DAYS} days"
+        )
+
+    k, mwaa = section("pipelines")
+    pipelines = PipelinesConfig(
+        airflow_version=_choice(str(mwaa.get("airflowVersion")), f"{k}.airflowVersion", MWAA_AIRFLOW_VERSIONS),
+        environment_class=_choice(mwaa.get("environmentClass"), f"{k}.environmentClass", MWAA_ENVIRONMENT_CLASSES),
+        min_workers=_bounded(mwaa.get("minWorkers"), f"{k}.minWorkers", 1, 25),
+        max_workers=_bounded(mwaa.get("maxWorkers"), f"{k}.maxWorkers", 1, 25),
+    )
+    if pipelines.min_workers > pipelines.max_workers:
+        raise ConfigError(f"{k}.minWorkers", f"min {pipelines.min_workers} is greater than max {pipelines.max_workers}")
+
+    k, backup_raw = section("backup")
+    backup = BackupConfig(
+        daily_retention_days=_bounded(backup_raw.get("dailyRetentionDays"), f"{k}.dailyRetentionDays", 1, 35)
+    )
+    if prod_like and backup.daily_retention_days < PROD_MIN_BACKUP_RETENTION_DAYS:
+        raise ConfigError(
+            f"{k}.dailyRetentionDays", f"{environment} keeps at least {PROD_MIN_BACKUP_RETENTION_DAYS} days"
+        )
+
+    unknown = sorted(set(services) - {"streaming", "onlineStore", "registryDatabase", "pipelines", "backup"})
+    if unknown:
+        raise ConfigError(key, f"unknown section(s) {', '.join(unknown)}")
+    return DataServicesConfig(
+        streaming=streaming,
+        online_store=online_store,
+        registry_database=registry_database,
+        pipelines=pipelines,
+        backup=backup,
+    )
+
+
 def parse_config(
     stack: str, raw: Mapping[str, Any], *, require_disabled_default_providers: bool = True
 ) -> PlatformConfig:
@@ -319,6 +496,7 @@ def parse_config(
         network=_network(raw),
         cluster=_cluster(raw, environment),
         node_pools=pools,
+        data_services=_data_services(raw, environment),
     )
 
 
@@ -330,7 +508,19 @@ def load_config() -> PlatformConfig:
     for namespace, keys in (
         ("aws", ("region",)),
         ("pulumi", ("disable-default-providers",)),
-        (PROJECT, ("environment", "owner", "costCenter", "dataClassification", "network", "cluster", "nodePools")),
+        (
+            PROJECT,
+            (
+                "environment",
+                "owner",
+                "costCenter",
+                "dataClassification",
+                "network",
+                "cluster",
+                "nodePools",
+                "dataServices",
+            ),
+        ),
     ):
         cfg = pulumi.Config(namespace)
         for key in keys:

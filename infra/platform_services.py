@@ -19,6 +19,7 @@ from infra.components.gpu_scheduling import GpuScheduling, GpuSchedulingArgs
 from infra.components.k8s_baseline import IRSA_SERVICE_ACCOUNTS, BaselineArgs, KubernetesBaseline
 from infra.components.keys import Keys
 from infra.components.mlflow_server import MlflowServer, MlflowServerArgs
+from infra.components.model_registry import DATABASE_NAME
 from infra.components.network import Network
 from infra.components.nodepools import NodePools
 from infra.components.observability import Observability, ObservabilityArgs
@@ -27,6 +28,7 @@ from infra.components.serving import Serving, ServingArgs
 from infra.components.supply_chain import Mirror, MirrorArgs
 from infra.components.training import Training, TrainingArgs
 from infra.config import PlatformConfig
+from infra.services import SERVICE_ACCOUNTS, DataServices
 
 
 @dataclass(frozen=True)
@@ -164,19 +166,15 @@ def deploy_platform_services(
     }
 
 
-def pending_data_services(prefix: str, account_id: pulumi.Input[str]) -> DataServiceInputs:
-    """Names the AWS data services will expose, until their component is wired in (svc-aws)."""
-    roles = {
-        f"{sa.namespace}/{sa.name}": pulumi.Output.concat("arn:aws:iam::", account_id, f":role/{prefix}-{sa.name}")
-        for sa in IRSA_SERVICE_ACCOUNTS
-    }
+def data_service_inputs(data: DataServices) -> DataServiceInputs:
+    """The AWS data services' outputs that the cluster side consumes."""
     return DataServiceInputs(
-        irsa_role_arns=roles,
-        model_bucket=f"{prefix}-models",
-        checkpoint_bucket=f"{prefix}-checkpoints",
-        feature_store_yaml="",
-        redis_auth_secret_id=f"{prefix}/feature-store/redis-auth-token",
-        mlflow_database_endpoint=f"{prefix}-mlflow:5432",
-        mlflow_database_name="mlflow",
-        mlflow_database_secret_id=f"{prefix}/mlflow",
+        irsa_role_arns={f"{ns}/{sa}": data.roles[name].arn for name, (ns, sa) in SERVICE_ACCOUNTS.items()},
+        model_bucket=data.model_registry.artifacts.name,
+        checkpoint_bucket=data.checkpoints.name,
+        feature_store_yaml=data.feature_store.feature_store_yaml,
+        redis_auth_secret_id=data.feature_store.auth_secret_name,
+        mlflow_database_endpoint=data.model_registry.database.endpoint,
+        mlflow_database_name=DATABASE_NAME,
+        mlflow_database_secret_id=data.model_registry.master_secret_arn,
     )

@@ -27,8 +27,9 @@ from infra.components import (
     RegistryArgs,
 )
 from infra.config import PlatformConfig
-from infra.platform_services import deploy_platform_services, pending_data_services
+from infra.platform_services import data_service_inputs, deploy_platform_services
 from infra.providers import aws_provider
+from infra.services import build_data_services
 
 PROD_LOG_RETENTION_DAYS = 365
 NONPROD_LOG_RETENTION_DAYS = 90
@@ -113,12 +114,17 @@ def build(cfg: PlatformConfig) -> dict[str, pulumi.Output]:
         with_aws,
     )
 
+    data_services = build_data_services(
+        cfg, aws_provider=provider, account_id=account_id, keys=keys, network=network, cluster=cluster,
+        log_retention_days=retention,
+    )  # fmt: skip
     services = deploy_platform_services(
         cfg, aws_provider=provider, account_id=account_id, keys=keys, network=network, cluster=cluster,
-        node_pools=node_pools, registry=registry, data=pending_data_services(prefix, account_id), after=(addons,),
+        node_pools=node_pools, registry=registry, data=data_service_inputs(data_services), after=(addons,),
     )  # fmt: skip
 
     return {
+        **data_services.outputs,
         **services,
         "region": pulumi.Output.from_input(cfg.region),
         "vpc_id": network.vpc_id,

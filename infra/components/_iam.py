@@ -7,6 +7,8 @@ from typing import Any
 
 import pulumi
 
+from infra.config import HOME_REGION
+
 PARTITION = "aws"  # me-central-1 is a commercial-partition region; no getPartition invoke needed.
 
 
@@ -46,3 +48,29 @@ def managed_policy_arn(name: str) -> str:
 def document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
     """A policy document whose statements may hold Outputs (ARNs, account ids)."""
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def kms_use_by_alias(
+    sid: str,
+    account_id: pulumi.Input[str],
+    aliases: list[str],
+    actions: list[str],
+    via_service: str | list[str] | None = None,
+) -> dict[str, Any]:
+    """Use of this account's CMKs named by alias (`alias/<prefix>/<domain>`), not by key ARN.
+
+    A key ARN is computed (a generated key id), so a statement naming it is unknown at preview time
+    and the gate cannot read it; the alias is known, and `kms:ResourceAliases` pins the key just as
+    narrowly. `via_service` (e.g. `s3.me-central-1.amazonaws.com`) limits use to one AWS service.
+    """
+    conditions: dict[str, Any] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": list(aliases)}}
+    if via_service:
+        services = [via_service] if isinstance(via_service, str) else list(via_service)
+        conditions["StringEquals"] = {"kms:ViaService": services[0] if len(services) == 1 else services}
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": pulumi.Output.concat(f"arn:{PARTITION}:kms:{HOME_REGION}:", account_id, ":key/*"),
+        "Condition": conditions,
+    }

@@ -73,12 +73,12 @@ FETCH_SECRET_SCRIPT = """\
 import json, os, urllib.parse
 import boto3
 
-value = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["SECRET_ID"])["SecretString"]
-if os.environ.get("SECRET_FORMAT") == "postgres-uri":
+value = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["FETCH_FROM"])["SecretString"]
+if os.environ.get("FETCH_AS") == "postgres-uri":
     secret = json.loads(value)
     user, password = (urllib.parse.quote(secret[k], safe="") for k in ("username", "password"))
     value = f"postgresql://{user}:{password}@{os.environ['DB_ENDPOINT']}/{os.environ['DB_NAME']}?sslmode=require"
-path = os.environ["SECRET_FILE"]
+path = os.environ["FETCH_TO"]
 with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400), "w") as out:
     out.write(value)
 """
@@ -91,8 +91,8 @@ def fetch_secret_init_container(
 ) -> dict[str, object]:
     """An init container that writes one Secrets Manager secret to SECRET_FILE (see FETCH_SECRET_SCRIPT)."""
     env = {
-        "SECRET_ID": secret_id,
-        "SECRET_FILE": SECRET_FILE,
+        "FETCH_FROM": secret_id,
+        "FETCH_TO": SECRET_FILE,
         "AWS_REGION": "me-central-1",
         "AWS_STS_REGIONAL_ENDPOINTS": "regional",
         **(extra_env or {}),

@@ -18,7 +18,19 @@ from infra.config import HOME_REGION
 # data-lake: training data and features at rest. streaming: the Kafka (MSK) domain.
 # logs: CloudWatch log groups, CloudTrail and the audit bucket. registry: ECR images.
 # node-volumes: node root volumes (EBS); the only key the Auto Scaling service role may use.
-DOMAINS = ("cluster-secrets", "data-lake", "streaming", "logs", "registry", "node-volumes")
+# model-registry: MLflow's database, its managed master secret and the model artifacts bucket.
+# pipelines: the Airflow (MWAA) environment and its DAGs bucket. backup: the AWS Backup vault.
+DOMAINS = (
+    "cluster-secrets",
+    "data-lake",
+    "streaming",
+    "logs",
+    "registry",
+    "node-volumes",
+    "model-registry",
+    "pipelines",
+    "backup",
+)
 DELETION_WINDOW_DAYS = 30
 
 
@@ -42,6 +54,7 @@ class Keys(pulumi.ComponentResource):
         if unknown:
             raise ValueError(f"unknown key domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
         self.keys = {}
+        self.alias_prefix = args.alias_prefix
         for domain in args.domains:
             key = aws.kms.Key(
                 f"{name}-{domain}",
@@ -67,6 +80,12 @@ class Keys(pulumi.ComponentResource):
 
     def arn(self, domain: str) -> pulumi.Output[str]:
         return self.arns[domain]
+
+    def alias(self, domain: str) -> str:
+        """The key's alias name, known at preview time (IAM policies name keys through it)."""
+        if domain not in self.keys:
+            raise KeyError(domain)
+        return f"alias/{self.alias_prefix}/{domain}"
 
 
 def key_policy(domain: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -122,6 +141,24 @@ def key_policy(domain: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             },
         ]
+    if domain == "pipelines":
+        # MWAA encrypts its own Airflow log groups (airflow-<environment>-*) with the environment's key.
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsForAirflowLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{HOME_REGION}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                            f"arn:{PARTITION}:logs:{HOME_REGION}:", account_id, ":log-group:airflow-*"
+                        )
+                    }
+                },
+            }
+        )
     if domain == "node-volumes":
         # Managed node groups launch through Auto Scaling, whose service-linked role must be named in
         # the key policy to use a CMK for EBS volumes. KMS refuses a policy naming a role that does not

@@ -63,7 +63,7 @@ class MlflowServer(pulumi.ComponentResource):
         fetch = fetch_secret_init_container(
             image,
             args.database_secret_id,
-            {"SECRET_FORMAT": "postgres-uri", "DB_ENDPOINT": args.database_endpoint, "DB_NAME": args.database_name},
+            {"FETCH_AS": "postgres-uri", "DB_ENDPOINT": args.database_endpoint, "DB_NAME": args.database_name},
         )
         container = {
             "name": "mlflow",

@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ from infra.config import PROJECT, PlatformConfig, parse_config  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
 OIDC_ISSUER = "https://oidc.eks.me-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+MOCK_GENERATED_PASSWORD = "generated-by-random-password-under-mocks"
 
 
 def image_digest(repository: str, tag: str) -> str:
@@ -41,6 +43,7 @@ class Recorded:
     inputs: Mapping[str, Any]
     provider: str | None
     protect: bool
+    secret_inputs: frozenset[str] = frozenset()  # top-level inputs sent to the engine as secrets
 
 
 @dataclass
@@ -84,6 +87,20 @@ class _Mocks(pulumi.runtime.Mocks):
             state |= {
                 "prometheusEndpoint": f"https://aps-workspaces.me-central-1.amazonaws.com/workspaces/ws-{args.name}/"
             }
+        elif args.typ == "aws:rds/instance:Instance":
+            identifier = args.inputs.get("identifier")
+            state |= {
+                "endpoint": f"{identifier}.abcdefghijkl.me-central-1.rds.amazonaws.com:5432",
+                "masterUserSecrets": [
+                    {"secretArn": f"arn:aws:secretsmanager:me-central-1:{ACCOUNT_ID}:secret:rds!db-{identifier}-AbCdEf"}
+                ],
+            }
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            state |= {"result": MOCK_GENERATED_PASSWORD}
+        elif args.typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+            state |= {
+                "primaryEndpointAddress": f"master.{args.inputs.get('replicationGroupId')}.mec1.cache.amazonaws.com"
+            }
         elif args.typ == "aws:ecr/repository:Repository":
             state |= {"repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.me-central-1.amazonaws.com/{args.inputs.get('name')}"}
         return f"{args.name}-id", state
@@ -108,9 +125,17 @@ class _Monitor(MockMonitor):
     def __init__(self, mocks: _Mocks) -> None:
         super().__init__(mocks)
         self.protected: dict[tuple[str, str], bool] = {}
+        self.secrets: dict[tuple[str, str], frozenset[str]] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.protected[(request.type, request.name)] = bool(request.protect)
+        self.secrets[(request.type, request.name)] = frozenset(
+            key
+            for key, value in request.object.fields.items()
+            if value.HasField("struct_value")
+            and value.struct_value.fields.get(rpc._special_sig_key) is not None
+            and value.struct_value.fields[rpc._special_sig_key].string_value == rpc._special_secret_sig
+        )
         return super().RegisterResource(request)
 
 
@@ -143,7 +168,14 @@ def synthesize(stack: str, overrides: Mapping[str, Any] | None = None, preview: 
     return Synth(
         cfg,
         [
-            Recorded(typ, name, inputs, provider, monitor.protected.get((typ, name), False))
+            Recorded(
+                typ,
+                name,
+                inputs,
+                provider,
+                monitor.protected.get((typ, name), False),
+                monitor.secrets.get((typ, name), frozenset()),
+            )
             for typ, name, inputs, provider in mocks.created
         ],
     )

@@ -317,22 +317,23 @@ def test_the_trail_is_in_region_validated_and_kms_encrypted(synth):
 
 
 def test_the_trail_bucket_is_kms_encrypted_versioned_private_and_tls_only(synth):
-    [rule] = synth.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs[
-        "rules"
-    ]
+    [rule] = synth.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "audit-trail"
+    ).inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn("logs")}
     assert rule["bucketKeyEnabled"] is True
-    versioning = synth.one("aws:s3/bucketVersioning:BucketVersioning").inputs
+    versioning = synth.one("aws:s3/bucketVersioning:BucketVersioning", "audit-trail").inputs
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
-    block = synth.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    block = synth.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "audit-trail").inputs
     assert all(
         block[flag] is True
         for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     )
-    ownership = synth.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
+    ownership = synth.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "audit-trail").inputs
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     statements = {
-        s["Sid"]: s for s in policy(synth.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"]
+        s["Sid"]: s
+        for s in policy(synth.one("aws:s3/bucketPolicy:BucketPolicy", "audit-trail").inputs["policy"])["Statement"]
     }
     trail_arn = f"arn:aws:cloudtrail:me-central-1:{ACCOUNT_ID}:trail/uae-ml-{synth.cfg.environment}-audit"
     assert statements["CloudTrailWrite"]["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn

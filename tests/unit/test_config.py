@@ -125,3 +125,47 @@ def test_structured_config_arrives_as_json_strings() -> None:
     cfg = parse_config("prod", raw)
     assert cfg.network.nat_gateways == "per-az"
     assert cfg.node_pool("gpuTraining").min_size == 0
+
+
+DS = "uae-ml-platform:dataServices"
+DATA_SERVICE_BAD_CASES = [
+    ("prod", ["streaming", "brokerInstanceType"], "kafka.t3.small", "streaming.brokerInstanceType", "dev only"),
+    ("dev", ["streaming", "brokerInstanceType"], "kafka.m7x.large", "brokerInstanceType", "not approved"),
+    ("dev", ["streaming", "brokerInstanceType"], "m5.large", "brokerInstanceType", "not an instance type"),
+    ("dev", ["streaming", "brokersPerZone"], 0, "brokersPerZone", "between 1 and 10"),
+    ("dev", ["streaming", "kafkaVersion"], "2.1.0", "kafkaVersion", "not one of"),
+    ("prod", ["onlineStore", "nodes"], 1, "onlineStore.nodes", "multi-AZ failover"),
+    ("dev", ["onlineStore", "nodeType"], "cache.x9.large", "onlineStore.nodeType", "not approved"),
+    ("prod", ["registryDatabase", "multiAz"], False, "registryDatabase.multiAz", "Multi-AZ"),
+    ("prod", ["registryDatabase", "backupRetentionDays"], 3, "backupRetentionDays", "at least 7"),
+    ("dev", ["registryDatabase", "engineVersion"], "9.6", "engineVersion", "major version"),
+    ("dev", ["registryDatabase", "allocatedStorageGib"], 60, "maxAllocatedStorageGib", "allocatedStorageGib"),
+    ("dev", ["registryDatabase", "multiAz"], "yes", "multiAz", "true or false"),
+    ("dev", ["pipelines", "environmentClass"], "mw1.huge", "environmentClass", "not one of"),
+    ("dev", ["pipelines", "minWorkers"], 5, "pipelines.minWorkers", "greater than max"),
+    ("dev", ["pipelines", "airflowVersion"], "1.10.12", "airflowVersion", "not one of"),
+    ("dev", ["backup", "dailyRetentionDays"], 90, "dailyRetentionDays", "between 1 and 35"),
+    ("prod", ["backup", "dailyRetentionDays"], 1, "dailyRetentionDays", "at least 7"),
+    ("dev", ["streaming"], "big", "dataServices.streaming", "must be a mapping"),
+    ("dev", ["replication"], {"region": "eu-west-1"}, "dataServices", "unknown section"),
+]
+
+
+@pytest.mark.parametrize(("stack", "path", "value", "key", "phrase"), DATA_SERVICE_BAD_CASES)
+def test_bad_data_services_config_names_the_key(stack: str, path: list[str], value: Any, key: str, phrase: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(stack, _mutated(stack, [DS, *path], value))
+    assert key in str(info.value)
+    assert phrase in str(info.value)
+
+
+def test_data_services_are_required_and_sized_per_environment() -> None:
+    raw = read_stack_config("dev")
+    del raw[DS]
+    with pytest.raises(ConfigError, match="dataServices: is required"):
+        parse_config("dev", raw)
+    sizes = {stack: parse_config(stack, read_stack_config(stack)).data_services for stack in ("dev", "staging", "prod")}
+    assert sizes["dev"].online_store.nodes == 1 and not sizes["dev"].online_store.highly_available
+    assert sizes["staging"].online_store.highly_available and sizes["staging"].registry_database.multi_az
+    assert sizes["prod"].online_store.nodes == 3 and sizes["prod"].registry_database.multi_az
+    assert sizes["prod"].backup.daily_retention_days >= 7

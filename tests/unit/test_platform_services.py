@@ -132,8 +132,12 @@ def test_irsa_service_accounts_carry_their_role_and_no_api_token(synth):
     }
     assert set(accounts) == {(sa.namespace, sa.name) for sa in IRSA_SERVICE_ACCOUNTS}
     for (namespace, name), account in accounts.items():
+        # The role the data services built for exactly this service account.
+        role = synth.one("aws:iam/role:Role", f"workload-roles-{name}")
+        trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+        assert f"system:serviceaccount:{namespace}:{name}" in trust.values()
         arn = account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
-        assert arn.startswith(f"arn:aws:iam::{ACCOUNT_ID}:role/"), (namespace, name)
+        assert arn == f"arn:aws:mock:me-central-1:{ACCOUNT_ID}:workload-roles-{name}", (namespace, name)
         assert account["automountServiceAccountToken"] is False
 
 
@@ -222,7 +226,7 @@ def test_feature_server_reads_its_config_map_and_its_token_through_irsa(synth):
     pod = deployment["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "feast-server" and pod["automountServiceAccountToken"] is False
     env = _init_env(pod)
-    assert env["SECRET_ID"].endswith("/feature-store/redis-auth-token")
+    assert env["FETCH_FROM"].endswith("/feature-store/redis-auth-token")
     assert {"name": "platform-secret", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}} in pod["volumes"]
     [container] = pod["containers"]
     assert pinned(container["image"])
@@ -236,7 +240,9 @@ def test_mlflow_builds_its_database_uri_from_the_rds_secret_and_stores_artifacts
     pod = custom(synth, "Deployment", "mlflow")["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "mlflow" and pod["automountServiceAccountToken"] is False
     env = _init_env(pod)
-    assert env["SECRET_FORMAT"] == "postgres-uri" and env["DB_NAME"]
+    assert env["FETCH_AS"] == "postgres-uri" and env["DB_NAME"] == "mlflow"
+    assert env["FETCH_FROM"].startswith(f"arn:aws:secretsmanager:me-central-1:{ACCOUNT_ID}:secret:rds!db-")
+    assert env["DB_ENDPOINT"].endswith(".rds.amazonaws.com:5432")
     [container] = pod["containers"]
     values = {e["name"]: e.get("value") for e in container["env"]}
     assert "MLFLOW_BACKEND_STORE_URI" not in values
