@@ -41,6 +41,18 @@ class Finding:
         return data
 
 
+@dataclass(frozen=True)
+class Unchecked:
+    """A resource that no engine judges: reported in every format, neither an error nor a pass."""
+
+    urn: str
+    type: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
 @dataclass
 class StackResult:
     stack: str
@@ -50,6 +62,7 @@ class StackResult:
     checkov_scanned: int
     checkov_unmapped: list[str]
     findings: list[Finding] = field(default_factory=list)
+    unchecked: list[Unchecked] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +74,10 @@ class GateResult:
     @property
     def findings(self) -> list[Finding]:
         return [f for s in self.stacks for f in s.findings]
+
+    @property
+    def unchecked(self) -> list[Unchecked]:
+        return [u for s in self.stacks for u in s.unchecked]
 
     @property
     def verdict(self) -> str:
@@ -83,6 +100,7 @@ class GateResult:
             "by_severity": dict(Counter(f.severity for f in findings)),
             "checkov_scanned": sum(s.checkov_scanned for s in self.stacks),
             "checkov_unmapped_types": sorted({t for s in self.stacks for t in s.checkov_unmapped}),
+            "unchecked": len(self.unchecked),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -91,5 +109,6 @@ class GateResult:
             "stack": self.stack_name,
             "findings": [f.as_dict() for f in self.findings],
             "summary": self.summary(),
+            "unchecked": [{"stack": s.stack, **u.as_dict()} for s in self.stacks for u in s.unchecked],
             "warnings": list(self.warnings),
         }

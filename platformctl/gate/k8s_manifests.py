@@ -2,8 +2,11 @@
 
 pulumi-kubernetes inputs already are the Kubernetes object (apiVersion, kind, metadata, spec, ...);
 only apiVersion/kind may be missing (the SDK derives them from the type token) and the name when
-Pulumi auto-names. Values unknown at preview time are dropped: a check then sees the field unset,
-which fails closed for the security fields Checkov reads.
+Pulumi auto-names. Values unknown at preview time and secrets (`[secret]` after normalization) are
+dropped: a check then sees the field unset, which fails closed for the security fields Checkov reads,
+and no check meets a string where the Kubernetes schema has an object (a secret-wrapped
+`securityContext` used to crash Checkov's checks). The Rego rules report such values as "cannot be
+verified at preview time" (docs/adr/0006-unknown-and-secret-values.md).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from platformctl.gate.preview import SECRET_TEXT
 from platformctl.gate.tfplan import UNKNOWN
 
 # `kubernetes:<group>/<version>:<Kind>`; the core group is spelled `core` in tokens, absent in apiVersion.
@@ -40,11 +44,14 @@ def api_version_and_kind(type_token: str) -> tuple[str, str] | None:
     return (version if group == "core" else f"{group}/{version}"), match["kind"]
 
 
+_OPAQUE = frozenset({UNKNOWN, SECRET_TEXT})
+
+
 def _drop_unknown(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _drop_unknown(v) for k, v in value.items() if v != UNKNOWN}
+        return {k: _drop_unknown(v) for k, v in value.items() if not (isinstance(v, str) and v in _OPAQUE)}
     if isinstance(value, list):
-        return [_drop_unknown(v) for v in value if v != UNKNOWN]
+        return [_drop_unknown(v) for v in value if not (isinstance(v, str) and v in _OPAQUE)]
     return value
 
 

@@ -20,6 +20,9 @@ from platformctl.errors import PolicyEngineError
 POLICY_ROOT = Path(__file__).resolve().parents[2] / "policies" / "rego"
 DATA_NAMESPACE = "uae_data"
 FINDINGS_RULE = "data.uae.gate.findings"
+# URNs of live custom resources that no Rego rule judges (the gate reports those Checkov does not
+# scan either as "unchecked").
+UNJUDGED_RULE = "data.uae.gate.unjudged"
 INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 
 EngineKind = Literal["regorus", "opa"]
@@ -116,6 +119,12 @@ def _sorted_findings(value: Any) -> list[dict[str, Any]]:
     return sorted(value, key=lambda f: (f["rule_id"], f["urn"], f["message"]))
 
 
+def _urn_set(value: Any) -> set[str]:
+    if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+        raise PolicyEngineError(f"{UNJUDGED_RULE} is not a set of URNs: {value!r:.200}")
+    return set(value)
+
+
 class PolicyEngine(Protocol):
     def evaluate(self, normalized_input: dict[str, Any]) -> list[dict[str, Any]]: ...
 
@@ -129,6 +138,7 @@ class RegorusEngine:
         import regorus
 
         sources = load_policies(root, include_tests=include_tests)
+        self._last_input: dict[str, Any] | None = None
         self._engine = regorus.Engine()
         try:
             self._engine.set_enable_coverage(coverage)
@@ -139,10 +149,11 @@ class RegorusEngine:
         except RuntimeError as exc:
             raise PolicyEngineError(f"regorus could not load policies: {_message(exc)}") from exc
 
-    def _rule_value(self, rule: str, input_json: str) -> Any:
+    def _rule_value(self, rule: str, input_json: str | None) -> Any:
         # eval_rule_as_json, not eval_rule: the latter cannot return sets of objects.
         try:
-            self._engine.set_input_json(input_json)
+            if input_json is not None:
+                self._engine.set_input_json(input_json)
             value = json.loads(self._engine.eval_rule_as_json(rule))
         except (RuntimeError, ValueError) as exc:
             raise PolicyEngineError(f"regorus failed to evaluate {rule}: {_message(exc)}") from exc
@@ -151,12 +162,21 @@ class RegorusEngine:
     def evaluate(self, normalized_input: dict[str, Any]) -> list[dict[str, Any]]:
         _check_input(normalized_input)
         value = self._rule_value(FINDINGS_RULE, json.dumps(normalized_input))
+        self._last_input = normalized_input
         if value is None:
             raise PolicyEngineError(f"{FINDINGS_RULE} is undefined")
         return _sorted_findings(value)
 
+    def unjudged(self, normalized_input: dict[str, Any]) -> set[str]:
+        """URNs no Rego rule judges; reuses the input already set by `evaluate` on the same document."""
+        _check_input(normalized_input)
+        same = self._last_input is normalized_input
+        value = self._rule_value(UNJUDGED_RULE, None if same else json.dumps(normalized_input))
+        return _urn_set(value)
+
     def eval_rule(self, rule: str) -> Any:
         """Value of a rule (None when undefined); engine errors raise PolicyEngineError."""
+        self._last_input = None
         return self._rule_value(rule, "{}")
 
     def coverage_report(self) -> str:
@@ -213,6 +233,10 @@ class OpaLibEngine:
         if value is None:
             raise PolicyEngineError(f"{FINDINGS_RULE} is undefined")
         return _sorted_findings(value)
+
+    def unjudged(self, normalized_input: dict[str, Any]) -> set[str]:
+        _check_input(normalized_input)
+        return _urn_set(self._document(UNJUDGED_RULE, normalized_input))
 
     def eval_rule(self, rule: str) -> Any:
         return self._document(rule, {})

@@ -11,11 +11,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 from platformctl import __version__
-from platformctl.gate.findings import Finding, GateResult
+from platformctl.gate.findings import Finding, GateResult, Unchecked
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+# Resources no engine judges appear in every format under this id (never as a pass, never blocking).
+UNCHECKED_RULE_ID = "UAE-GATE-UNCHECKED"
+UNCHECKED_TITLE = "Resource not checked by any policy engine"
 
 
 def _status(f: Finding) -> str:
@@ -38,10 +41,14 @@ def render_text(result: GateResult) -> str:
                 lines.append(f"      note: {f.note}")
             if f.blocking:
                 lines.append(f"      fix: {f.remediation}")
+        for u in stack.unchecked:
+            lines.append(f"  [unchecked] {u.type}: {u.reason}")
+            lines.append(f"      resource: {u.urn}")
     lines.extend(f"warning: {w}" for w in result.warnings)
     s = result.summary()
     lines.append(
-        f"verdict: {result.verdict} ({s['blocking']} blocking, {s['waived']} waived, {s['advisory']} advisory)"
+        f"verdict: {result.verdict} ({s['blocking']} blocking, {s['waived']} waived, {s['advisory']} advisory, "
+        f"{s['unchecked']} unchecked)"
     )
     return "\n".join(lines) + "\n"
 
@@ -88,7 +95,22 @@ def render_sarif(result: GateResult) -> str:
                 },
             }
         )
-    index = {rule_id: i for i, rule_id in enumerate(used)}
+    unchecked = [(stack.source, stack.stack, u) for stack in result.stacks for u in stack.unchecked]
+    if unchecked:
+        rules.append(
+            {
+                "id": UNCHECKED_RULE_ID,
+                "name": "ResourceNotChecked",
+                "shortDescription": {"text": UNCHECKED_TITLE},
+                "fullDescription": {
+                    "text": "Neither the Rego rules nor Checkov have a check for this kind of resource; "
+                    "it was read but not judged. Review it by hand or add a rule."
+                },
+                "defaultConfiguration": {"level": "note"},
+                "properties": {"tags": ["coverage"], "engine": "gate"},
+            }
+        )
+    index = {rule_id: i for i, rule_id in enumerate([*used, UNCHECKED_RULE_ID])}
     results = []
     for f in result.findings:
         entry = {
@@ -120,6 +142,8 @@ def render_sarif(result: GateResult) -> str:
                 }
             ]
         results.append(entry)
+    for source, stack_name, u in unchecked:
+        results.append(_sarif_unchecked(source, stack_name, u, index[UNCHECKED_RULE_ID]))
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -140,6 +164,25 @@ def render_sarif(result: GateResult) -> str:
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _sarif_unchecked(source: str, stack: str, u: Unchecked, rule_index: int) -> dict:
+    return {
+        "ruleId": UNCHECKED_RULE_ID,
+        "ruleIndex": rule_index,
+        "level": "note",
+        "message": {"text": f"not checked: {u.type}: {u.reason} [{u.urn}]"},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": _artifact_uri(source)}, "region": {"startLine": 1}},
+                "logicalLocations": [{"fullyQualifiedName": u.urn, "kind": "resource"}],
+            }
+        ],
+        "partialFingerprints": {
+            "primaryLocationLineHash": hashlib.sha256(f"{UNCHECKED_RULE_ID}|{u.urn}".encode()).hexdigest()[:32]
+        },
+        "properties": {"stack": stack, "resourceType": u.type, "engine": "gate"},
+    }
 
 
 def render_junit(result: GateResult) -> str:
@@ -175,12 +218,20 @@ def render_junit(result: GateResult) -> str:
             elif found:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(f"advisory: {f.urn}: {f.message}" for f in found)
-        suite.set("tests", str(len(rule_ids)))
+        for u in stack.unchecked:
+            skipped += 1
+            case = ET.SubElement(
+                suite, "testcase", classname=f"gate.{stack.stack}.unchecked", name=f"{UNCHECKED_RULE_ID} {u.urn}"
+            )
+            properties = ET.SubElement(case, "properties")
+            ET.SubElement(properties, "property", name="resource_type", value=u.type)
+            ET.SubElement(case, "skipped", message=f"not checked by any engine: {u.reason}")
+        suite.set("tests", str(len(rule_ids) + len(stack.unchecked)))
         suite.set("failures", str(failures))
         suite.set("skipped", str(skipped))
         suite.set("errors", "0")
         total_failures += failures
-        total_tests += len(rule_ids)
+        total_tests += len(rule_ids) + len(stack.unchecked)
     suites.set("tests", str(total_tests))
     suites.set("failures", str(total_failures))
     ET.indent(suites)
@@ -198,7 +249,8 @@ def render_markdown(result: GateResult) -> str:
         f"## {icon} Policy gate: **{result.verdict}** ({result.stack_name})",
         "",
         f"{s['resources']} resources in {s['previews']} preview(s); {s['blocking']} blocking, "
-        f"{s['waived']} waived, {s['advisory']} advisory finding(s); Checkov scanned {s['checkov_scanned']}.",
+        f"{s['waived']} waived, {s['advisory']} advisory finding(s); Checkov scanned {s['checkov_scanned']}; "
+        f"{s['unchecked']} resource(s) not checked by any engine.",
         "",
     ]
     by_control: dict[str, list[Finding]] = defaultdict(list)
@@ -215,6 +267,15 @@ def render_markdown(result: GateResult) -> str:
         lines.append("")
     if not by_control:
         lines.append("No findings.")
+    unchecked = [(stack.stack, u) for stack in result.stacks for u in stack.unchecked]
+    if unchecked:
+        lines += ["", "### Not checked by any engine", "", "| stack | resource | type | why |", "|---|---|---|---|"]
+        for stack_name, u in unchecked:
+            name = u.urn.rsplit("::", 1)[-1]
+            lines.append(
+                f"| {_md_escape(stack_name)} | `{_md_escape(name)}` | {_md_escape(u.type)} | {_md_escape(u.reason)} |"
+            )
+        lines.append("")
     for w in result.warnings:
         lines.append(f"> warning: {_md_escape(w)}")
     return "\n".join(lines).rstrip() + "\n"

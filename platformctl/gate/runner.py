@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from platformctl.errors import PolicyEngineError, PreviewFormatError
-from platformctl.gate.findings import ENFORCED_SEVERITIES, Finding, GateResult, StackResult
+from platformctl.gate.findings import ENFORCED_SEVERITIES, Finding, GateResult, StackResult, Unchecked
 from platformctl.gate.preview import load_preview_file, normalize
 from platformctl.gate.waivers import Waiver, load_waivers
 
@@ -120,11 +120,8 @@ def _rego_findings(
     return out
 
 
-def _checkov_findings(doc: dict[str, Any], source: str, lines: dict[str, int]) -> tuple[list[Finding], int, list[str]]:
-    from platformctl.gate.checkov_runner import run_checkov
-
-    result = run_checkov(doc, doc["environment"])
-    findings = [
+def _checkov_findings(result: Any, doc: dict[str, Any], source: str, lines: dict[str, int]) -> list[Finding]:
+    return [
         Finding(
             rule_id=f.rule_id,
             engine="checkov",
@@ -142,7 +139,56 @@ def _checkov_findings(doc: dict[str, Any], source: str, lines: dict[str, int]) -
         )
         for f in result.findings
     ]
-    return findings, result.scanned_count, sorted({u.type for u in result.unmapped if u.type.startswith("aws:")})
+
+
+def _unjudged(engine: Any, doc: dict[str, Any]) -> set[str] | None:
+    """URNs the Rego rules do not judge, or None when the engine cannot say (then Checkov alone decides)."""
+    method = getattr(engine, "unjudged", None)
+    if method is None:
+        return None
+    try:
+        return set(method(doc))
+    except PolicyEngineError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an engine failure is never an allow
+        raise PolicyEngineError(f"rego evaluation failed: {type(exc).__name__}: {exc}") from exc
+
+
+def unchecked_resources(doc: dict[str, Any], rego_unjudged: set[str] | None, checkov: Any | None) -> list[Unchecked]:
+    """Live custom resources that neither engine judges: Rego says it has no rule for them and
+    Checkov has no check for their type or kind (or could not translate them)."""
+    checkov_unchecked: set[str] | None = None
+    reasons: dict[str, str] = {}
+    if checkov is not None:
+        checkov_unchecked = set(checkov.unchecked)
+        for urn in checkov.unchecked:
+            reasons[urn] = "no Rego rule and no Checkov check for this type"
+        for unmapped in checkov.unmapped:
+            checkov_unchecked.add(unmapped.urn)
+            reasons[unmapped.urn] = f"no Rego rule; Checkov cannot read it ({unmapped.reason})"
+    out = []
+    for resource in doc["resources"]:
+        urn = resource["urn"]
+        if not resource.get("custom") or resource.get("op") in _GONE_OPS:
+            continue
+        if rego_unjudged is not None and urn not in rego_unjudged:
+            continue
+        if checkov_unchecked is not None and urn not in checkov_unchecked:
+            continue
+        if rego_unjudged is None and checkov_unchecked is None:
+            continue
+        reason = reasons.get(urn) or (
+            "no Rego rule for this type (Checkov was disabled)"
+            if checkov is None
+            else "no Checkov check; the Rego engine in use cannot list what its rules judge"
+        )
+        out.append(Unchecked(urn=urn, type=str(resource["type"]), reason=reason))
+    return out
+
+
+# Steps after which the resource is gone or only read: nothing to judge.
+_GONE_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replaced", "read", "read-discard",
+                       "remove-pending-replace"})  # fmt: skip
 
 
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date) -> list[str]:
@@ -175,6 +221,20 @@ def run_gate(paths: Sequence[str], options: GateOptions) -> GateResult:
     if not paths:
         raise PreviewFormatError("no preview document given")
     today = options.today or dt.date.today()
+    worker = None
+    if options.checkov:
+        from platformctl.gate.checkov_runner import WorkerProcess
+
+        # Start Checkov first: it loads (the costly part) while the previews are read and Rego runs.
+        worker = WorkerProcess()
+    try:
+        return _run_gate(paths, options, today, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _run_gate(paths: Sequence[str], options: GateOptions, today: dt.date, worker: Any) -> GateResult:
     waivers = load_waivers(options.waivers, today)
     documents = []
     for path in paths:
@@ -182,14 +242,24 @@ def run_gate(paths: Sequence[str], options: GateOptions) -> GateResult:
         documents.append((path, normalize(raw, source=str(path), stack=options.stack)))
     rules = _rule_table()
     engine = make_rego_engine(options)
-    stacks = []
+    evaluated = []
     for path, doc in documents:
         lines = _urn_lines(path)
         findings = _rego_findings(engine, doc, rules, str(path), lines)
+        evaluated.append((path, doc, lines, findings, _unjudged(engine, doc)))
+    checkov_results: list[Any] = [None] * len(documents)
+    if worker is not None:
+        from platformctl.gate.checkov_runner import run_checkov_batch
+
+        # Every preview of this command in one worker process: Checkov's import is paid once.
+        checkov_results = run_checkov_batch([doc for _, doc in documents], worker=worker)
+    stacks = []
+    for (path, doc, lines, findings, unjudged), checkov in zip(evaluated, checkov_results, strict=True):
         scanned, unmapped = 0, []
-        if options.checkov:
-            checkov_findings, scanned, unmapped = _checkov_findings(doc, str(path), lines)
-            findings.extend(checkov_findings)
+        if checkov is not None:
+            findings.extend(_checkov_findings(checkov, doc, str(path), lines))
+            scanned = checkov.scanned_count
+            unmapped = sorted({u.type for u in checkov.unmapped if u.type.startswith("aws:")})
         stacks.append(
             StackResult(
                 stack=doc["stack"],
@@ -199,6 +269,7 @@ def run_gate(paths: Sequence[str], options: GateOptions) -> GateResult:
                 checkov_scanned=scanned,
                 checkov_unmapped=unmapped,
                 findings=findings,
+                unchecked=unchecked_resources(doc, unjudged, checkov),
             )  # fmt: skip
         )
     all_findings = [f for s in stacks for f in s.findings]

@@ -13,8 +13,10 @@ from platformctl.gate.checkov_runner import (
     CheckovError,
     build_request,
     call_worker,
+    checkov_python,
     load_curated,
     run_checkov,
+    run_checkov_batch,
 )
 from platformctl.gate.tfplan import UNKNOWN
 from tests.builders import STACK, aws_resource
@@ -243,9 +245,14 @@ def _fake_python(tmp_path: Path, body: str) -> Path:
         ('echo \'{"worker": "something-else"}\'', "not a uae-ml-platform/checkov-worker/v1"),
         ("sleep 5", "timed out"),
         (
-            'cat >/dev/null; echo \'{"worker": "uae-ml-platform/checkov-worker/v1", "checks": {}, "entities": [],'
+            'cat >/dev/null; echo \'{"worker": "uae-ml-platform/checkov-worker/v1", "checks": {},'
+            ' "results": [{"id": "0", "entities": []}],'
             ' "registered": {"terraform_plan": {"types": [], "patterns": []}}}\'',
             "no AWS checks",
+        ),
+        (
+            'cat >/dev/null; echo \'{"worker": "uae-ml-platform/checkov-worker/v1", "checks": {}, "entities": []}\'',
+            "one result per preview",
         ),
     ],
 )
@@ -257,7 +264,7 @@ def test_worker_failures_raise(tmp_path: Path, stack: dict[str, Any], body: str,
 def test_fewer_scanned_than_expected_raises(tmp_path: Path, stack: dict[str, Any]) -> None:
     types = " ".join(f'"t{i}",' for i in range(120))
     answer = (
-        '{"worker": "uae-ml-platform/checkov-worker/v1", "checks": {}, "entities": [],'
+        '{"worker": "uae-ml-platform/checkov-worker/v1", "checks": {}, "results": [{"id": "0", "entities": []}],'
         f' "registered": {{"terraform_plan": {{"types": [{types} "aws_kms_key"], "patterns": ["aws_*"]}}}}}}'
     )
     with pytest.raises(CheckovError, match="scanned 0 of 9"):
@@ -278,3 +285,79 @@ def test_env_var_selects_interpreter(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 def test_malformed_request_is_rejected_by_the_worker() -> None:
     with pytest.raises(CheckovError, match="exited 2: .*bad request"):
         call_worker({"plan": "not a plan"})
+
+
+def _k8s(kind_token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "urn": f"{STACK}{kind_token}::{name}",
+        "name": name,
+        "type": kind_token,
+        "package": "kubernetes",
+        "op": "create",
+        "custom": True,
+        "inputs": inputs,
+        "provider": None,
+        "tags": None,
+        "property_dependencies": {},
+    }
+
+
+def _doc(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema": "uae-ml-platform/gate-input/v1", "stack": "prod", "environment": "prod", "resources": resources}
+
+
+def _deployment(name: str, container_security: Any, pod_security: Any = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "app:1", "securityContext": container_security}]}
+    if pod_security is not None:
+        spec["securityContext"] = pod_security
+    return _k8s(
+        "kubernetes:apps/v1:Deployment",
+        name,
+        {"metadata": {"namespace": "ml"}, "spec": {"selector": {}, "template": {"metadata": {}, "spec": spec}}},
+    )
+
+
+def test_kinds_without_checkov_checks_are_unchecked_not_missing() -> None:
+    """Regression (issue 7): Namespace/NetworkPolicy/CRDs were counted as expected and the gate exited 2."""
+    namespace = _k8s("kubernetes:core/v1:Namespace", "features", {"metadata": {"name": "features"}})
+    policy = _k8s(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "features-default-deny",
+        {"metadata": {"namespace": "features"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+    )
+    monitor = _k8s("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "m", {"spec": {"endpoints": []}})
+    config = _k8s("kubernetes:core/v1:ConfigMap", "settings", {"data": {"LOG_LEVEL": "info"}})
+    result = run_checkov(_doc([namespace, policy, monitor, config]), "prod")
+    assert result.expected_count == result.scanned_count == 1  # the ConfigMap: Checkov has checks for it
+    assert set(result.unchecked) == {namespace["urn"], policy["urn"], monitor["urn"]}
+
+
+def test_secret_wrapped_security_context_does_not_crash_the_worker() -> None:
+    """Regression (issue 7): `securityContext: "[secret]"` raised AttributeError inside Checkov's checks."""
+    secret = _deployment("hidden", "[secret]", pod_security="[secret]")
+    result = run_checkov(_doc([secret]), "prod")
+    failed = {f.rule_id for f in result.findings if f.urn == secret["urn"]}
+    # Dropped before Checkov sees it: the checks read the settings as absent, which fails closed.
+    assert {"CKV_K8S_20", "CKV_K8S_23"} <= failed
+    assert result.scanned_count == 1
+
+
+def test_a_check_that_raises_is_a_finding_on_that_resource_not_a_crash() -> None:
+    odd = _deployment("odd", "privileged")  # a string where Kubernetes has an object
+    result = run_checkov(_doc([odd]), "prod")
+    errors = [f for f in result.findings if f.urn == odd["urn"] and "could not evaluate" in f.message]
+    assert errors, [f.message for f in result.findings]
+    assert any(f.enforced for f in errors)  # curated deny checks that could not run still deny
+
+
+def test_batch_runs_every_preview_in_one_worker(tmp_path: Path) -> None:
+    log = tmp_path / "starts.log"
+    real = checkov_python()
+    wrapper = _fake_python(tmp_path, f'echo start >> "{log}"\nexec "{real}" "$@"')
+    first = _doc([_deployment("a", {"privileged": True})])
+    second = _doc([_deployment("b", {"runAsNonRoot": True, "allowPrivilegeEscalation": False})])
+    results = run_checkov_batch([first, second], ["prod", "dev"], python=wrapper)
+    assert log.read_text().count("start") == 1
+    assert ("CKV_K8S_16", first["resources"][0]["urn"]) in {(f.rule_id, f.urn) for f in results[0].findings}
+    assert all(f.urn == second["resources"][0]["urn"] for f in results[1].findings)
+    assert not any(f.enforced for f in results[1].findings if f.rule_id == "CKV_K8S_16")

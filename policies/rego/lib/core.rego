@@ -19,6 +19,13 @@ prod_like if {
 
 _relaxed_environments := {"dev", "staging"}
 
+# The stack deploys at least one AWS resource: account-level controls (CloudTrail, GuardDuty)
+# concern such stacks, not a Kubernetes-only stack.
+deploys_aws if {
+	some type in live_types
+	startswith(type, "aws:")
+}
+
 # Each live resource's inputs as JSON text, computed once per evaluation: the cheap pre-filter
 # that residency rules run before walking the inputs.
 inputs_text := {r.urn: json.marshal(r.inputs) | some r in live_resources}
@@ -56,6 +63,25 @@ live_types := {type | some type, _ in _live_by_type}
 
 # True when the value is the unknown sentinel.
 is_unknown(value) if value == unknown
+
+# What normalization leaves of a secret value (docs/gate-input.md): the value is never seen.
+secret := "[secret]"
+
+# "unknown" or "secret" when a value cannot be read at preview time. Where a verdict depends on
+# such a value the rules treat it as non-compliant and say "cannot be verified at preview time"
+# (docs/adr/0006-unknown-and-secret-values.md).
+opaque_kind(value) := "unknown" if value == unknown
+
+opaque_kind(value) := "secret" if value == secret
+
+is_opaque(value) if opaque_kind(value)
+
+# The opaque kind of the first unreadable value met following `path` (non-empty) from `obj`:
+# ["securityContext", "privileged"] is opaque when securityContext or privileged is.
+opaque_along(obj, path) := kind if {
+	some i in numbers.range(1, count(path))
+	kind := opaque_kind(object.get(obj, array.slice(path, 0, i), null))
+}
 
 # "Is set" semantics: a computed value counts as set; missing, null, false, "" and empties do not.
 has_value(value) if is_unknown(value)

@@ -149,3 +149,20 @@ default_deny(namespace) := k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", 
 
 # Findings of `rule_id` among `findings`.
 of_rule(findings, rule_id) := {f | some f in findings; f.rule_id == rule_id}
+
+# One resource per shape that embeds a pod spec outside the built-in workload kinds: CRDs, older
+# apiVersions, *Patch kinds, Lists, Argo templates, KServe components. Rules find pod specs by
+# structure, so each must be judged like a Deployment (findings on the embedding resource).
+pod_spec_carriers(spec) := {
+	"replication-controller": k8s("kubernetes:core/v1:ReplicationController", "rc", {"metadata": {"name": "rc", "namespace": "serving"}, "spec": {"replicas": 1, "template": {"metadata": {"labels": {"app": "rc"}}, "spec": spec}}}),
+	"pod-template": k8s("kubernetes:core/v1:PodTemplate", "tmpl", {"metadata": {"name": "tmpl", "namespace": "serving"}, "template": {"spec": spec}}),
+	"deployment-patch": k8s("kubernetes:apps/v1:DeploymentPatch", "patch", {"metadata": {"name": "ranker", "namespace": "serving"}, "spec": {"template": {"spec": spec}}}),
+	"old-api-version": k8s("kubernetes:extensions/v1beta1:Deployment", "legacy", {"metadata": {"name": "legacy", "namespace": "serving"}, "spec": {"template": {"spec": spec}}}),
+	"list": k8s("kubernetes:core/v1:List", "bundle", {"items": [{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "namespace": "serving"}, "spec": {"template": {"spec": spec}}}]}),
+	"pytorch-job": k8s("kubernetes:kubeflow.org/v1:PyTorchJob", "finetune", {"metadata": {"name": "finetune", "namespace": "training"}, "spec": {"pytorchReplicaSpecs": {"Master": {"replicas": 1, "template": {"spec": good_pod_spec}}, "Worker": {"replicas": 2, "template": {"spec": spec}}}}}),
+	"ray-cluster": k8s("kubernetes:ray.io/v1:RayCluster", "ray", {"metadata": {"name": "ray", "namespace": "training"}, "spec": {"headGroupSpec": {"template": {"spec": good_pod_spec}}, "workerGroupSpecs": [{"groupName": "gpu", "template": {"spec": spec}}]}}),
+	"argo-workflow": k8s("kubernetes:argoproj.io/v1alpha1:Workflow", "pipeline", {"metadata": {"name": "pipeline", "namespace": "training"}, "spec": {"entrypoint": "train", "templates": [object.union(object.remove(spec, ["containers"]), {"name": "train", "container": spec.containers[0]})]}}),
+	"serving-runtime": k8s("kubernetes:serving.kserve.io/v1alpha1:ServingRuntime", "torchserve", {"metadata": {"name": "torchserve", "namespace": "serving"}, "spec": object.union(spec, {"supportedModelFormats": [{"name": "pytorch", "version": "2"}]})}),
+	"inference-service-containers": k8s("kubernetes:serving.kserve.io/v1beta1:InferenceService", "custom", {"metadata": {"name": "custom", "namespace": "serving"}, "spec": {"predictor": object.union(spec, {"minReplicas": 2})}}),
+	"inference-service-worker": k8s("kubernetes:serving.kserve.io/v1beta1:InferenceService", "llm", {"metadata": {"name": "llm", "namespace": "serving"}, "spec": {"predictor": {"minReplicas": 2, "model": {"modelFormat": {"name": "huggingface"}, "storageUri": "s3://models/llm", "resources": good_container.resources, "securityContext": good_container.securityContext}, "workerSpec": spec}}}),
+}

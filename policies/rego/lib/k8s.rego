@@ -3,20 +3,13 @@ package lib.k8s
 
 # Parent-package rules are referenced as data.lib.* (not through `import data.lib`): regorus
 # 0.13 mis-resolves the alias from a child package of `lib` in some evaluation orders.
-workload_types := {
-	"kubernetes:apps/v1:Deployment",
-	"kubernetes:apps/v1:StatefulSet",
-	"kubernetes:apps/v1:DaemonSet",
-	"kubernetes:apps/v1:ReplicaSet",
-	"kubernetes:batch/v1:Job",
-	"kubernetes:batch/v1:CronJob",
-	"kubernetes:core/v1:Pod",
-	"kubernetes:serving.kserve.io/v1beta1:InferenceService",
-}
 
 inference_service_type := "kubernetes:serving.kserve.io/v1beta1:InferenceService"
 
 helm_release_type := "kubernetes:helm.sh/v3:Release"
+
+# Pulumi resources that install a Helm chart: their pods come from the chart and its values.
+helm_types := {helm_release_type, "kubernetes:helm.sh/v4:Chart"}
 
 # KServe predictor fields that hold a container-like model server spec.
 predictor_frameworks := {
@@ -24,46 +17,111 @@ predictor_frameworks := {
 	"pmml", "lightgbm", "paddle", "huggingface",
 }
 
-_template_types := {
-	"kubernetes:apps/v1:Deployment",
-	"kubernetes:apps/v1:StatefulSet",
-	"kubernetes:apps/v1:DaemonSet",
-	"kubernetes:apps/v1:ReplicaSet",
-	"kubernetes:batch/v1:Job",
+# KServe components: pod-spec-like objects (containers, volumes, securityContext, tolerations)
+# whose framework fields above are containers even without an `image` (the runtime supplies it).
+_components := {"predictor", "transformer", "explainer"}
+
+# Keys whose single object value is a container of a pod this object defines (Argo templates).
+_container_keys := {"container", "script"}
+
+# Fields that only a container has; an object with a string `image` and one of these is a container.
+_container_fields := {"command", "args", "securityContext", "resources", "env", "ports", "volumeMounts"}
+
+# Every live Kubernetes object whose inputs may embed pod specs: any kind, any apiVersion, CRDs,
+# *Patch kinds and Lists alike. Helm charts are judged through their values (helm_values).
+objects := [r |
+	some type in data.lib.live_types
+	startswith(type, "kubernetes:")
+	not type in helm_types
+	some r in data.lib.live_of_type(type)
+]
+
+# Pod specs found STRUCTURALLY, not by kind: every object inside a Kubernetes resource's inputs
+# that holds containers (a list of objects with an `image`, or a single container under
+# container/script/trainer), plus KServe components. Each is
+# {"resource": r, "spec": <the object>, "path": "spec.template.spec", "component": name | null,
+#  "containers": [...]}; findings go on the resource that embeds the spec.
+workloads contains w if {
+	some r in objects
+	walk(r.inputs, [path, node])
+	is_object(node)
+	component := _component(path)
+	found := _containers(node, component)
+	count(found) > 0
+	w := {
+		"resource": r,
+		"spec": node,
+		"path": _path_text(path),
+		"component": component,
+		"containers": found,
+	}
 }
 
-# Live workloads: {"resource": r, "spec": <pod spec>}. A KServe component (predictor,
-# transformer, explainer) is pod-spec-like: containers, volumes, securityContext, tolerations.
-workloads contains {"resource": r, "spec": spec} if {
-	some r in data.lib.live_of_types(workload_types)
-	spec := pod_spec(r)
+# Pod specs whose containers are unknown or secret at preview time ({"resource", "path", "kind"}),
+# and objects whose `spec`/`template` (which may hold a pod spec) is: nothing in them can be judged.
+opaque_pod_specs contains {"resource": r, "path": _path_text(array.concat(path, [key])), "kind": kind} if {
+	some r in objects
+	walk(r.inputs, [path, node])
+	is_object(node)
+	some key in {"containers", "initContainers", "template", "jobTemplate", "spec"}
+	kind := data.lib.opaque_kind(node[key])
 }
 
-pod_spec(r) := r.inputs.spec.template.spec if r.type in _template_types
+_component(path) := path[count(path) - 1] if {
+	count(path) > 0
+	path[count(path) - 1] in _components
+} else := null
 
-pod_spec(r) := r.inputs.spec.jobTemplate.spec.template.spec if r.type == "kubernetes:batch/v1:CronJob"
+_path_text(path) := concat(".", [sprintf("%v", [p]) | some p in path])
 
-pod_spec(r) := r.inputs.spec if r.type == "kubernetes:core/v1:Pod"
-
-pod_spec(r) := object.union(component, {"_component": name}) if {
-	r.type == inference_service_type
-	some name in ["predictor", "transformer", "explainer"]
-	component := r.inputs.spec[name]
-}
-
-# Containers of a pod spec (init and ephemeral included; KServe model servers too), each with a
-# "_path" naming where it came from.
-containers(spec) := array.concat(
-	[object.union(c, {"_path": sprintf("%s[%d]", [key, i])}) |
-		some key in ["initContainers", "containers", "ephemeralContainers"]
-		some i, c in object.get(spec, key, [])
-	],
-	[object.union(spec[fw], {"_path": fw}) |
-		spec._component
-		some fw in predictor_frameworks
-		is_object(spec[fw])
-	],
+_containers(node, component) := array.concat(
+	array.concat(_listed(node), _single(node)),
+	_frameworks(node, component),
 )
+
+# Lists under any key (containers, initContainers, ephemeralContainers, steps, sidecars, ...).
+# `_pod_settings`: whether the object that holds the container also defines its pod's security
+# settings. False for a container found by shape alone (e.g. a Kubeflow TrainJob `trainer`, whose
+# pod settings come from the training runtime): image, privilege and resource rules still apply,
+# rules that require a setting to be present (runAsNonRoot, allowPrivilegeEscalation) do not.
+_listed(node) := [object.union(c, {"_path": sprintf("%s[%d]", [key, i]), "_pod_settings": true}) |
+	some key, list in node
+	is_array(list)
+	some i, c in list
+	is_object(c)
+	is_string(c.image)
+]
+
+_single(node) := [object.union(c, {"_path": key, "_pod_settings": key in _container_keys}) |
+	some key, c in node
+	is_object(c)
+	is_string(c.image)
+	_single_container(key, c)
+]
+
+_single_container(key, _) if key in _container_keys
+
+_single_container(key, c) if {
+	not key in _container_keys
+	some field in _container_fields
+	not is_null(object.get(c, field, null))
+}
+
+_frameworks(node, component) := [] if {
+	is_null(component)
+} else := [object.union(node[fw], {"_path": fw, "_pod_settings": true}) |
+	some fw in predictor_frameworks
+	is_object(node[fw])
+]
+
+# Live Kubernetes resources that hold at least one pod spec (an object: urn -> resource).
+workload_resources := {w.resource.urn: w.resource | some w in workloads}
+
+# URNs of the Kubernetes objects whose pod specs the rules read (found or opaque), and the types
+# that rules read as a whole (Helm charts, ConfigMap, NetworkPolicy).
+judged_urns := {u | some u, _ in workload_resources} | {o.resource.urn | some o in opaque_pod_specs}
+
+judged_types := helm_types | {"kubernetes:core/v1:ConfigMap", "kubernetes:networking.k8s.io/v1:NetworkPolicy"}
 
 container_name(c) := c.name if is_string(c.name)
 else := c._path
@@ -75,17 +133,40 @@ namespace(r) := ns if {
 } else := "default"
 
 # Every container of every workload, computed once (functions are not memoized and a dozen rules
-# look at containers): {"resource", "spec", "container"} per container of `containers(spec)`.
-workload_containers := [{"resource": w.resource, "spec": w.spec, "container": c} |
+# look at containers): {"resource", "spec", "component", "container"} per container.
+workload_containers := [{"resource": w.resource, "spec": w.spec, "component": w.component, "container": c} |
 	some w in workloads
-	some c in containers(w.spec)
+	some c in w.containers
 ]
 
-# Live Helm releases with their values.
+# A setting of a container, the container's own value winning over the pod's securityContext.
+effective(spec, container, field) := value if {
+	value := object.get(container, ["securityContext", field], null)
+	not is_null(value)
+} else := object.get(spec, ["securityContext", field], null)
+
+# "unknown"/"secret" when the container's (or else the pod's) securityContext.<field> cannot be
+# read at preview time; undefined when it can.
+opaque_setting(spec, container, field) := kind if {
+	kind := data.lib.opaque_along(container, ["securityContext", field])
+} else := kind if {
+	is_null(object.get(container, ["securityContext", field], null))
+	kind := data.lib.opaque_along(spec, ["securityContext", field])
+}
+
+# Live Helm releases/charts and their values, when the values are an object.
 helm_values contains {"resource": r, "values": r.inputs.values} if {
-	some r in data.lib.live_of_type(helm_release_type)
+	some type in helm_types
+	some r in data.lib.live_of_type(type)
 	is_object(r.inputs.values)
 }
+
+# Paths in Helm values (free-form) whose last key is `key`, with their values: [path text, value].
+helm_settings(values, key) := [[_path_text(path), v] |
+	walk(values, [path, v])
+	count(path) > 0
+	path[count(path) - 1] == key
+]
 
 # Paths in Helm values where `<parent>.<key>` has `value`, e.g. securityContext.privileged == true.
 helm_paths_with(values, parent, key, value) := {concat(".", [sprintf("%v", [p]) | some p in path]) |

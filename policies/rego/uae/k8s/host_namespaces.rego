@@ -7,7 +7,8 @@ import data.lib.k8s
 # title: No host network, PID or IPC namespaces
 # description: >-
 #   hostNetwork, hostPID and hostIPC let a pod see and reach the node's network stack, processes
-#   and shared memory. Also checked in Helm release values.
+#   and shared memory. Checked in every pod spec of any Kubernetes object and anywhere in Helm
+#   release values, as true or "true"; a value unknown or secret at preview time denies too.
 # custom:
 #   id: UAE-K8S-002
 #   severity: critical
@@ -16,20 +17,29 @@ import data.lib.k8s
 deny contains f if {
 	some w in k8s.workloads
 	some field in _fields
-	w.spec[field] == true
-	f := lib.finding("UAE-K8S-002", w.resource, sprintf("%s %q sets %s: true", [w.resource.type, w.resource.name, field]))
+	lib.is_true(object.get(w.spec, field, false))
+	f := lib.finding("UAE-K8S-002", w.resource, sprintf("%s %q sets %s: true", [w.resource.type, w.resource.name, _where(w, field)]))
+}
+
+deny contains f if {
+	some w in k8s.workloads
+	some field in _fields
+	kind := lib.opaque_kind(object.get(w.spec, field, null))
+	f := lib.finding("UAE-K8S-002", w.resource, sprintf(
+		"%s %q: %s cannot be verified at preview time (%s)",
+		[w.resource.type, w.resource.name, _where(w, field), kind],
+	))
 }
 
 deny contains f if {
 	some h in k8s.helm_values
-	walk(h.values, [path, value])
-	count(path) > 0
-	path[count(path) - 1] in _fields
-	value == true
-	f := lib.finding("UAE-K8S-002", h.resource, sprintf(
-		"Helm release %q sets %s: true",
-		[h.resource.name, concat(".", [sprintf("%v", [p]) | some p in path])],
-	))
+	some field in _fields
+	some [path, value] in k8s.helm_settings(h.values, field)
+	lib.is_true(value)
+	f := lib.finding("UAE-K8S-002", h.resource, sprintf("Helm release %q sets %s: true", [h.resource.name, path]))
 }
 
 _fields := {"hostNetwork", "hostPID", "hostIPC"}
+
+_where(w, field) := field if w.path == ""
+else := sprintf("%s.%s", [w.path, field])

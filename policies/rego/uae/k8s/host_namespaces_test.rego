@@ -16,3 +16,21 @@ test_uae_k8s_002_denies_host_network_in_helm_values if {
 	release := fx.k8s("kubernetes:helm.sh/v3:Release", "node-exporter", {"chart": "prometheus-node-exporter", "values": {"hostNetwork": true}})
 	count(host_namespaces.deny) == 1 with input as fx.prod([release])
 }
+
+test_uae_k8s_002_denies_host_network_in_every_carrier if {
+	every _, r in fx.pod_spec_carriers(object.union(fx.good_pod_spec, {"hostNetwork": true})) {
+		findings := host_namespaces.deny with input as fx.prod([r])
+		{f.urn | some f in findings} == {r.urn}
+	}
+}
+
+test_uae_k8s_002_denies_host_network_string_in_helm_values if {
+	release := fx.k8s("kubernetes:helm.sh/v3:Release", "cilium-agent", {"chart": "agent", "values": {"agent": {"hostNetwork": "true"}, "hostPID": false}})
+	count(host_namespaces.deny) == 1 with input as fx.prod([release])
+}
+
+test_uae_k8s_002_denies_unknown_host_pid if {
+	workload := fx.deployment("node-agent", "monitoring", object.union(fx.good_pod_spec, {"hostPID": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}))
+	findings := host_namespaces.deny with input as fx.prod([workload])
+	[f.message | some f in findings] == [`kubernetes:apps/v1:Deployment "node-agent": spec.template.spec.hostPID cannot be verified at preview time (unknown)`]
+}

@@ -7,7 +7,8 @@ import data.lib.k8s
 # title: No hostPath volumes
 # description: >-
 #   hostPath volumes mount the node's filesystem into the pod, bypassing storage encryption and
-#   isolation. Also checked in Helm release values (volumes[].hostPath).
+#   isolation. Checked in every pod spec of any Kubernetes object (volumes unknown or secret at
+#   preview time deny) and for any `hostPath` setting in Helm release values.
 # custom:
 #   id: UAE-K8S-003
 #   severity: high
@@ -16,22 +17,49 @@ import data.lib.k8s
 deny contains f if {
 	some w in k8s.workloads
 	some volume in lib.as_array(object.get(w.spec, "volumes", []))
-	volume.hostPath
+	is_object(volume)
+	lib.has_value(object.get(volume, "hostPath", null))
 	f := lib.finding("UAE-K8S-003", w.resource, sprintf(
 		"%s %q mounts hostPath %v as volume %q",
-		[w.resource.type, w.resource.name, object.get(volume.hostPath, "path", "?"), object.get(volume, "name", "?")],
+		[w.resource.type, w.resource.name, object.get(volume, ["hostPath", "path"], "?"), object.get(volume, "name", "?")],
+	))
+}
+
+deny contains f if {
+	some w in k8s.workloads
+	some kind in _opaque_volumes(w.spec)
+	f := lib.finding("UAE-K8S-003", w.resource, sprintf(
+		"%s %q: volumes cannot be verified at preview time (%s)",
+		[w.resource.type, w.resource.name, kind],
 	))
 }
 
 deny contains f if {
 	some h in k8s.helm_values
-	walk(h.values, [path, value])
-	count(path) >= 3
-	path[count(path) - 1] == "hostPath"
-	path[count(path) - 3] == "volumes"
-	is_object(value)
+	some [path, value] in k8s.helm_settings(h.values, "hostPath")
+	_host_path_value(value)
 	f := lib.finding("UAE-K8S-003", h.resource, sprintf(
-		"Helm release %q mounts hostPath %v",
-		[h.resource.name, object.get(value, "path", "?")],
+		"Helm release %q sets hostPath at %s (%v)",
+		[h.resource.name, path, object.get(value, "path", value)],
 	))
+}
+
+# Kinds of unreadable values among the volumes: the list itself, an entry, or an entry's hostPath.
+_opaque_volumes(spec) := {kind |
+	some value in array.concat([object.get(spec, "volumes", null)], [v |
+		some volume in lib.as_array(object.get(spec, "volumes", []))
+		some v in [volume, _host_path(volume)]
+	])
+	kind := lib.opaque_kind(value)
+}
+
+_host_path(volume) := object.get(volume, "hostPath", null) if is_object(volume)
+else := null
+
+_host_path_value(value) if is_object(value)
+
+_host_path_value(value) if {
+	is_string(value)
+	value != ""
+	not lib.is_opaque(value)
 }

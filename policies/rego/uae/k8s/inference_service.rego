@@ -16,8 +16,7 @@ import data.lib.k8s
 #   remediation: Set predictor resources.limits (cpu, memory) and predictor.min_replicas >= 2 in prod.
 deny contains f if {
 	some w in k8s.workload_containers
-	w.resource.type == k8s.inference_service_type
-	w.spec._component == "predictor"
+	w.component == "predictor"
 	c := w.container
 	some resource in ["cpu", "memory"]
 	not lib.has_value(object.get(c, ["resources", "limits", resource], null))

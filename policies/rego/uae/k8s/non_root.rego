@@ -7,7 +7,9 @@ import data.lib.k8s
 # title: Containers run as non-root
 # description: >-
 #   Each container must run with runAsNonRoot true and a runAsUser other than 0, at container
-#   level or inherited from the pod securityContext (container level wins).
+#   level or inherited from the pod securityContext (container level wins). Pod specs are found in
+#   any Kubernetes object; a setting unknown or secret at preview time cannot be verified and
+#   denies. Helm values that set runAsUser 0 or runAsNonRoot false anywhere deny too.
 # custom:
 #   id: UAE-K8S-004
 #   severity: high
@@ -16,7 +18,9 @@ import data.lib.k8s
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container
-	_effective(w.spec, c, "runAsNonRoot") != true
+	c._pod_settings
+	not k8s.opaque_setting(w.spec, c, "runAsNonRoot")
+	not lib.is_true(k8s.effective(w.spec, c, "runAsNonRoot"))
 	f := lib.finding("UAE-K8S-004", w.resource, sprintf(
 		"%s %q container %q does not set runAsNonRoot: true",
 		[w.resource.type, w.resource.name, k8s.container_name(c)],
@@ -26,15 +30,38 @@ deny contains f if {
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container
-	_effective(w.spec, c, "runAsUser") == 0
+	_root_uid(k8s.effective(w.spec, c, "runAsUser"))
 	f := lib.finding("UAE-K8S-004", w.resource, sprintf(
 		"%s %q container %q runs as UID 0",
 		[w.resource.type, w.resource.name, k8s.container_name(c)],
 	))
 }
 
-# Container-level setting wins over the pod's; null when neither sets it.
-_effective(spec, container, field) := value if {
-	value := object.get(container, ["securityContext", field], null)
-	not is_null(value)
-} else := object.get(spec, ["securityContext", field], null)
+deny contains f if {
+	some w in k8s.workload_containers
+	c := w.container
+	some field in ["runAsNonRoot", "runAsUser"]
+	kind := k8s.opaque_setting(w.spec, c, field)
+	f := lib.finding("UAE-K8S-004", w.resource, sprintf(
+		"%s %q container %q: securityContext.%s cannot be verified at preview time (%s)",
+		[w.resource.type, w.resource.name, k8s.container_name(c), field, kind],
+	))
+}
+
+deny contains f if {
+	some h in k8s.helm_values
+	some [path, value] in k8s.helm_settings(h.values, "runAsUser")
+	_root_uid(value)
+	f := lib.finding("UAE-K8S-004", h.resource, sprintf("Helm release %q sets %s: 0 (root)", [h.resource.name, path]))
+}
+
+deny contains f if {
+	some h in k8s.helm_values
+	some [path, value] in k8s.helm_settings(h.values, "runAsNonRoot")
+	value in {false, "false"}
+	f := lib.finding("UAE-K8S-004", h.resource, sprintf("Helm release %q sets %s: false", [h.resource.name, path]))
+}
+
+_root_uid(value) if value == 0
+
+_root_uid(value) if value == "0"

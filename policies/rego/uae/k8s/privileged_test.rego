@@ -21,3 +21,42 @@ test_uae_k8s_001_denies_privileged_in_nested_helm_values if {
 	release := _release({"daemonset": {"containers": {"exporter": {"securityContext": {"privileged": true}}}}})
 	count(privileged.deny) == 1 with input as fx.prod([release])
 }
+
+_privileged_spec := object.union(fx.good_pod_spec, {"containers": [object.union(fx.good_container, {"securityContext": object.union(fx.good_container.securityContext, {"privileged": true})})]})
+
+
+test_uae_k8s_001_allows_unprivileged_pod_specs_in_every_carrier if {
+	every _, r in fx.pod_spec_carriers(fx.good_pod_spec) {
+		count(privileged.deny) == 0 with input as fx.prod([r])
+	}
+}
+
+test_uae_k8s_001_denies_privileged_pod_spec_in_every_carrier if {
+	count(fx.pod_spec_carriers(_privileged_spec)) == 11
+	every _, r in fx.pod_spec_carriers(_privileged_spec) {
+		findings := privileged.deny with input as fx.prod([r])
+		{f.urn | some f in findings} == {r.urn}
+	}
+}
+
+test_uae_k8s_001_denies_privileged_kserve_model_spec if {
+	model := {"modelFormat": {"name": "pytorch"}, "storageUri": "s3://m/r", "securityContext": {"privileged": true}}
+	isvc := fx.k8s("kubernetes:serving.kserve.io/v1beta1:InferenceService", "r", {"spec": {"predictor": {"model": model}}})
+	count(privileged.deny) == 1 with input as fx.prod([isvc])
+}
+
+test_uae_k8s_001_denies_privileged_unknown_or_secret if {
+	unknown := object.union(fx.good_container, {"securityContext": object.union(fx.good_container.securityContext, {"privileged": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})})
+	secret := object.union(fx.good_container, {"name": "sidecar", "securityContext": "[secret]"})
+	workload := fx.deployment("ranker", "serving", object.union(fx.good_pod_spec, {"containers": [unknown, secret]}))
+	findings := privileged.deny with input as fx.prod([workload])
+	{f.message | some f in findings} == {
+		`kubernetes:apps/v1:Deployment "ranker" container "server": securityContext.privileged cannot be verified at preview time (unknown)`,
+		`kubernetes:apps/v1:Deployment "ranker" container "sidecar": securityContext.privileged cannot be verified at preview time (secret)`,
+	}
+}
+
+test_uae_k8s_001_denies_container_security_context_privileged_in_helm_values if {
+	release := _release({"controller": {"containerSecurityContext": {"privileged": true}}, "agent": {"privileged": "true"}})
+	count(privileged.deny) == 2 with input as fx.prod([release])
+}

@@ -8,7 +8,8 @@ import data.lib.k8s
 # description: >-
 #   Every container (ephemeral debug containers excepted, they cannot have resources) needs
 #   resources.requests and resources.limits for cpu and memory, so the scheduler can place it and
-#   a runaway container cannot starve its neighbours.
+#   a runaway container cannot starve its neighbours. Pod specs are found in any Kubernetes
+#   object (CRDs, *Patch kinds, Lists) by their structure.
 # custom:
 #   id: UAE-K8S-006
 #   severity: medium
@@ -21,7 +22,7 @@ deny contains f if {
 	missing := [sprintf("%s.%s", [kind, resource]) |
 		some kind in ["requests", "limits"]
 		some resource in ["cpu", "memory"]
-		not lib.has_value(object.get(c, ["resources", kind, resource], null))
+		not lib.has_value(object.get(_resources(c), [kind, resource], null))
 	]
 	count(missing) > 0
 	f := lib.finding("UAE-K8S-006", w.resource, sprintf(
@@ -29,3 +30,7 @@ deny contains f if {
 		[w.resource.type, w.resource.name, k8s.container_name(c), concat(", ", missing)],
 	))
 }
+
+# A Kubeflow TrainJob trainer states its resources per node.
+_resources(c) := c.resources if is_object(c.resources)
+else := object.get(c, "resourcesPerNode", {})

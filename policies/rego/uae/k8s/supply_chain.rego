@@ -10,12 +10,12 @@ import data.lib.k8s
 #   OCI artifact in <account>.dkr.ecr.me-central-1.amazonaws.com (or a chart path inside the
 #   repository), never an https chart repository, a repository alias such as bitnami/redis, or a
 #   repositoryOpts.repo elsewhere. Images named in custom resources (training jobs and runtimes,
-#   node classes, any CRD with an `image` field) must come from that registry too; built-in
-#   workloads and Helm values are judged by UAE-K8S-009. A chart or image that is entirely
+#   node classes, any CRD with an `image` field) must come from that registry too; containers the
+#   gate recognises as pod specs and Helm values are judged by UAE-K8S-009. A chart or image that is entirely
 #   computed at preview is accepted; a partly computed one only when its host is literally the
 #   in-region ECR.
 # custom:
-#   id: UAE-K8S-013
+#   id: UAE-K8S-015
 #   severity: high
 #   controls: ["UAE-PDPL-Art.22-23", "UAE-IAS", "ISO27001:A.5.23", "ISO27001:A.8.9", "ISO27001:A.8.32"]
 #   remediation: >-
@@ -27,7 +27,7 @@ deny contains f if {
 	chart := object.get(r.inputs, "chart", "")
 	is_string(chart)
 	_foreign_chart(chart)
-	f := lib.finding("UAE-K8S-013", r, sprintf(
+	f := lib.finding("UAE-K8S-015", r, sprintf(
 		"Helm release %q installs chart %q from outside ECR in %s",
 		[r.name, chart, lib.home_region],
 	))
@@ -40,7 +40,7 @@ deny contains f if {
 	is_string(repo)
 	repo != ""
 	not _in_region_oci(repo)
-	f := lib.finding("UAE-K8S-013", r, sprintf(
+	f := lib.finding("UAE-K8S-015", r, sprintf(
 		"Helm release %q pulls from chart repository %q outside ECR in %s",
 		[r.name, repo, lib.home_region],
 	))
@@ -50,8 +50,7 @@ deny contains f if {
 	lib.prod_like
 	some r in lib.live_resources
 	r.package == "kubernetes"
-	not r.type in k8s.workload_types
-	r.type != k8s.helm_release_type
+	not r.type in k8s.helm_types
 	not startswith(r.type, "pulumi:")
 	contains(lib.inputs_text[r.urn], "image")
 	walk(r.inputs, [path, image])
@@ -59,10 +58,17 @@ deny contains f if {
 	path[count(path) - 1] == "image"
 	is_string(image)
 	not _in_region_image(image)
-	f := lib.finding("UAE-K8S-013", r, sprintf(
+	not image in _container_images[r.urn]
+	f := lib.finding("UAE-K8S-015", r, sprintf(
 		"%s %q names image %q (at %s) from outside ECR in %s",
 		[r.type, r.name, image, concat(".", [sprintf("%v", [p]) | some p in path]), lib.home_region],
 	))
+}
+
+# Images of containers the structural pod-spec finder already hands to UAE-K8S-009 (every environment).
+_container_images := {urn: images |
+	some urn, _ in k8s.workload_resources
+	images := {w.container.image | some w in k8s.workload_containers; w.resource.urn == urn}
 }
 
 _ecr_host := sprintf(`([0-9]{12}|%s)\.dkr\.ecr\.%s\.amazonaws\.com`, [lib.unknown, lib.home_region])

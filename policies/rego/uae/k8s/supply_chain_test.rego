@@ -12,54 +12,62 @@ _train_job(image) := fx.k8s("kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob",
 	"spec": {"runtimeRef": {"name": "torch-distributed-gpu"}, "trainer": {"image": image, "numNodes": 2}},
 })
 
-test_uae_k8s_013_allows_in_region_oci_chart if {
+test_uae_k8s_015_allows_in_region_oci_chart if {
 	release := _release("kserve", {"chart": sprintf("oci://%s/uae-ml-prod/charts/kserve", [_ecr])})
 	count(supply_chain.deny) == 0 with input as fx.prod([release])
 }
 
-test_uae_k8s_013_allows_computed_chart_and_local_path if {
+test_uae_k8s_015_allows_computed_chart_and_local_path if {
 	computed := _release("computed", {"chart": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})
 	local := _release("local", {"chart": "./charts/platform-alerts"})
 	count(supply_chain.deny) == 0 with input as fx.prod([computed, local])
 }
 
-test_uae_k8s_013_allows_public_chart_in_dev if {
+test_uae_k8s_015_allows_public_chart_in_dev if {
 	release := _release("kserve", {"chart": "oci://ghcr.io/kserve/charts/kserve"})
 	count(supply_chain.deny) == 0 with input as fx.doc("dev", [release])
 }
 
-test_uae_k8s_013_allows_in_region_image_in_custom_resource if {
+test_uae_k8s_015_allows_in_region_image_in_custom_resource if {
 	count(supply_chain.deny) == 0 with input as fx.prod([_train_job(sprintf("%s/uae-ml-prod/training@sha256:%s", [_ecr, "ab"]))])
 }
 
-test_uae_k8s_013_denies_oci_chart_outside_ecr if {
+test_uae_k8s_015_denies_oci_chart_outside_ecr if {
 	release := _release("kserve", {"chart": "oci://ghcr.io/kserve/charts/kserve"})
 	count(supply_chain.deny) == 1 with input as fx.prod([release])
 }
 
-test_uae_k8s_013_denies_ecr_chart_in_another_region if {
+test_uae_k8s_015_denies_ecr_chart_in_another_region if {
 	release := _release("kserve", {"chart": "oci://123456789012.dkr.ecr.eu-west-1.amazonaws.com/charts/kserve"})
 	count(supply_chain.deny) == 1 with input as fx.prod([release])
 }
 
-test_uae_k8s_013_denies_https_repository_and_alias if {
+test_uae_k8s_015_denies_https_repository_and_alias if {
 	by_repo := _release("cert-manager", {"chart": "cert-manager", "repositoryOpts": {"repo": "https://charts.jetstack.io"}})
 	by_alias := _release("redis", {"chart": "bitnami/redis"})
 	count(supply_chain.deny) == 2 with input as fx.prod([by_repo, by_alias])
 }
 
-test_uae_k8s_013_denies_unknown_environment_like_prod if {
+test_uae_k8s_015_denies_unknown_environment_like_prod if {
 	release := _release("kserve", {"chart": "https://kserve.github.io/charts/kserve-0.21.0.tgz"})
 	count(supply_chain.deny) == 1 with input as fx.doc("qa", [release])
 }
 
-test_uae_k8s_013_denies_public_image_in_custom_resource if {
+test_uae_k8s_015_denies_public_image_in_custom_resource if {
 	findings := supply_chain.deny with input as fx.prod([_train_job("docker.io/pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime")])
 	count(findings) == 1
 	some f in findings
 	contains(f.message, "spec.trainer.image")
 }
 
-test_uae_k8s_013_denies_computed_host_in_custom_resource if {
+test_uae_k8s_015_denies_computed_host_in_custom_resource if {
 	count(supply_chain.deny) == 1 with input as fx.prod([_train_job("04da6b54-80e4-46f7-96ec-b56ff0331ba9/training:1")])
+}
+
+test_uae_k8s_015_allows_recognised_container_left_to_uae_k8s_009 if {
+	job := fx.k8s("kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob", "credit-risk-train", {
+		"metadata": {"name": "credit-risk-train", "namespace": "training"},
+		"spec": {"trainer": {"image": "docker.io/pytorch/pytorch:2.7.1", "command": ["torchrun"], "numNodes": 2}},
+	})
+	count(supply_chain.deny) == 0 with input as fx.prod([job])
 }

@@ -6,9 +6,9 @@ import data.lib.k8s
 # METADATA
 # title: Every namespace with workloads has a default-deny ingress NetworkPolicy
 # description: >-
-#   Each namespace that runs a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod,
-#   InferenceService; namespace "default" when unset) needs a NetworkPolicy with an empty
-#   podSelector, policyTypes including Ingress and no ingress rules.
+#   Each namespace that runs a workload (any Kubernetes object that embeds a pod spec:
+#   Deployment, Job, InferenceService, PyTorchJob, ...; namespace "default" when unset) needs a
+#   NetworkPolicy with an empty podSelector, policyTypes including Ingress and no ingress rules.
 # custom:
 #   id: UAE-NET-003
 #   severity: high
@@ -17,7 +17,7 @@ import data.lib.k8s
 #     Add a NetworkPolicy in the namespace with podSelector {} and policyTypes ["Ingress",
 #     "Egress"], then allow the required flows with narrower policies.
 deny contains f if {
-	some r in lib.live_of_types(k8s.workload_types)
+	some r in k8s.workload_resources
 	namespace := _namespace_key(r)
 	not namespace in _protected_namespaces
 	f := lib.finding("UAE-NET-003", r, sprintf(

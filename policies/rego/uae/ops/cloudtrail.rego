@@ -6,7 +6,8 @@ import data.lib
 # title: Prod has a validated, KMS-encrypted CloudTrail trail
 # description: >-
 #   A prod stack must define an aws:cloudtrail/trail:Trail with enableLogFileValidation true and
-#   kmsKeyId set, so API activity is recorded tamper-evidently and encrypted with a UAE key.
+#   kmsKeyId set, so API activity is recorded tamper-evidently and encrypted with a UAE key
+#   (stacks that deploy AWS resources; a Kubernetes-only stack creates no AWS activity of its own).
 # custom:
 #   id: UAE-OPS-003
 #   severity: high
@@ -14,6 +15,7 @@ import data.lib
 #   remediation: Add a cloudtrail.Trail with enable_log_file_validation=True and kms_key_id of a KMS key in me-central-1.
 deny contains f if {
 	lib.prod_like
+	lib.deploys_aws
 	not _compliant_trail
 	f := {
 		"rule_id": "UAE-OPS-003",

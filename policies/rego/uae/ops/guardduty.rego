@@ -4,7 +4,9 @@ import data.lib
 
 # METADATA
 # title: Prod has a GuardDuty detector
-# description: A prod stack must define an aws:guardduty/detector:Detector for threat detection.
+# description: >-
+#   A prod stack that deploys AWS resources must define an aws:guardduty/detector:Detector for
+#   threat detection (a Kubernetes-only stack creates no AWS activity of its own).
 # custom:
 #   id: UAE-OPS-004
 #   severity: medium
@@ -12,6 +14,7 @@ import data.lib
 #   remediation: Add a guardduty.Detector with enable=True (and EKS runtime/S3 protection features).
 deny contains f if {
 	lib.prod_like
+	lib.deploys_aws
 	count(lib.live_of_type("aws:guardduty/detector:Detector")) == 0
 	f := {
 		"rule_id": "UAE-OPS-004",

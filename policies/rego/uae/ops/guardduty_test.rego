@@ -9,7 +9,7 @@ test_uae_ops_004_allows_prod_with_detector if {
 }
 
 test_uae_ops_004_denies_prod_without_detector if {
-	findings := guardduty.deny with input as fx.prod([])
+	findings := guardduty.deny with input as fx.prod([_vpc])
 	{f.urn | some f in findings} == {fx.stack_resource.urn}
 }
 
@@ -18,4 +18,11 @@ test_uae_ops_004_denies_on_first_resource_without_stack if {
 	doc := object.union(fx.prod([]), {"resources": [vpc]})
 	findings := guardduty.deny with input as doc
 	{f.urn | some f in findings} == {vpc.urn}
+}
+
+_vpc := fx.aws("aws:ec2/vpc:Vpc", "ml", {"cidrBlock": "10.42.0.0/16"})
+
+test_uae_ops_004_allows_prod_stack_without_aws_resources if {
+	namespace := fx.k8s("kubernetes:core/v1:Namespace", "serving", {"metadata": {"name": "serving"}})
+	count(guardduty.deny) == 0 with input as fx.prod([namespace])
 }
