@@ -178,3 +178,25 @@ class Mirror(pulumi.ComponentResource):
         )
         name = pulumi.Output.from_input(repository)
         return ImageRef(registry=self.host, repository=name, tag=tag, digest=found.image_digest)
+
+
+def mirror_plan(account_id: str, repository_prefix: str) -> list[tuple[str, str, str, str]]:
+    """(kind, upstream, version or tag, in-region destination) for every artifact to mirror."""
+    host = f"{account_id}.dkr.ecr.{HOME_REGION}.amazonaws.com"
+    plan = [
+        ("chart", chart.upstream if chart.upstream.startswith("oci://") else f"{chart.upstream}#{name}",
+         chart.version, f"oci://{host}/{repository_prefix}/charts")
+        for name, chart in sorted(CHARTS.items())
+    ]  # fmt: skip
+    plan += [
+        ("image", image.upstream, image.tag, f"{host}/{repository_prefix}/mirror/{name}:{image.tag}")
+        for name, image in sorted(IMAGES.items())
+    ]
+    return plan
+
+
+if __name__ == "__main__":  # `python -m infra.components.supply_chain <account> <prefix>`: the mirror plan as TSV
+    import sys
+
+    for row in mirror_plan(sys.argv[1], sys.argv[2]):
+        print("\t".join(row))

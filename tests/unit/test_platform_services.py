@@ -383,3 +383,28 @@ def test_dashboards_and_alerts_cover_serving_gpu_lag_and_drift(synth):
         "KafkaConsumerLagHigh",
         "FeatureDrift",
     } <= alerts
+
+
+def test_mirror_script_copies_every_pinned_artifact_into_the_in_region_registry() -> None:
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHON": sys.executable}
+    proc = subprocess.run(
+        [str(REPO / "scripts" / "mirror-artifacts.sh"), "--dry-run", ACCOUNT_ID, "prod"],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    pushes = [line.split() for line in proc.stdout.splitlines() if line.startswith(("helm push", "crane copy"))]
+    assert len(pushes) == len(CHARTS) + len(IMAGES)
+    for command in pushes:
+        assert command[-1].removeprefix("oci://").startswith(f"{ECR}/uae-ml-prod/"), command
+    copies = {line.split()[2] for line in proc.stdout.splitlines() if line.startswith("crane copy")}
+    assert copies == {f"{image.upstream}:{image.tag}" for image in IMAGES.values()}
+    bad = subprocess.run(
+        [str(REPO / "scripts" / "mirror-artifacts.sh"), "--dry-run", "12", "prod"],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "usage:" in bad.stderr
