@@ -158,8 +158,10 @@ def deploy_platform_services(
         ),
         on_cluster,
     )
-    del gpu, serving, training
     return {
+        "inference_services": pulumi.Output.from_input(sorted(serving.inference_services)),
+        "karpenter_interruption_queue": gpu.queue.name,
+        "training_runtime": pulumi.Output.from_input(training.runtime_name),
         "feature_server_url": pulumi.Output.from_input(features.url),
         "mlflow_tracking_uri": pulumi.Output.from_input(mlflow.tracking_uri),
         "amp_remote_write_url": observability.workspace.prometheus_endpoint,

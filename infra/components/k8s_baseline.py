@@ -382,13 +382,14 @@ class KubernetesBaseline(pulumi.ComponentResource):
             key = f"{sa.namespace}/{sa.name}"
             if sa.namespace not in self.namespaces:
                 continue
-            role_arn = args.irsa_role_arns.get(key)
+            if key not in args.irsa_role_arns:
+                raise ValueError(f"service account {key} has no IRSA role ARN (BaselineArgs.irsa_role_arns)")
             self.service_accounts[key] = k8s.core.v1.ServiceAccount(
                 f"{name}-{sa.namespace}-{sa.name}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=sa.name,
                     namespace=sa.namespace,
-                    annotations={IRSA_ANNOTATION: role_arn} if role_arn is not None else None,
+                    annotations={IRSA_ANNOTATION: args.irsa_role_arns[key]},
                 ),
                 # IRSA injects its own projected web-identity token; the Kubernetes API token is not needed.
                 automount_service_account_token=False,

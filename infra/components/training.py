@@ -188,4 +188,5 @@ class Training(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.runtime]),
         )
+        self.runtime_name = RUNTIME_NAME
         self.register_outputs({"runtime": RUNTIME_NAME, "trainer_version": version})

@@ -408,3 +408,22 @@ def test_mirror_script_copies_every_pinned_artifact_into_the_in_region_registry(
         capture_output=True, text=True, timeout=60, env=env, check=False,
     )  # fmt: skip
     assert bad.returncode == 2 and "usage:" in bad.stderr
+
+
+def test_data_service_inputs_refuse_a_service_account_without_its_role() -> None:
+    from infra.platform_services import DataServiceInputs
+
+    roles = {f"{sa.namespace}/{sa.name}": f"arn:aws:iam::{ACCOUNT_ID}:role/{sa.name}" for sa in IRSA_SERVICE_ACCOUNTS}
+    fields = {
+        "model_bucket": "models",
+        "checkpoint_bucket": "checkpoints",
+        "feature_store_yaml": "project: x\n",
+        "redis_auth_secret_id": "redis",
+        "mlflow_database_endpoint": "db:5432",
+        "mlflow_database_name": "mlflow",
+        "mlflow_database_secret_id": "db-secret",
+    }
+    assert DataServiceInputs(irsa_role_arns=roles, **fields).irsa_role_arns == roles
+    del roles["training/trainer"]
+    with pytest.raises(ValueError, match="training/trainer"):
+        DataServiceInputs(irsa_role_arns=roles, **fields)
