@@ -180,19 +180,36 @@ def karpenter_policy_statements(
             "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
         },
         {
+            "Sid": "CreateTaggedInstanceProfiles",
+            "Effect": "Allow",
+            "Action": ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"],
+            "Resource": f"arn:{PARTITION}:iam::{account}:instance-profile/*",
+            "Condition": {
+                "StringEquals": {
+                    f"aws:RequestTag/kubernetes.io/cluster/{cluster_name}": "owned",
+                    "aws:RequestTag/topology.kubernetes.io/region": HOME_REGION,
+                },
+                "StringLike": {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"},
+            },
+        },
+        {
             "Sid": "ManageOwnInstanceProfiles",
             "Effect": "Allow",
             "Action": [
-                "iam:CreateInstanceProfile",
-                "iam:TagInstanceProfile",
                 "iam:AddRoleToInstanceProfile",
                 "iam:RemoveRoleFromInstanceProfile",
                 "iam:DeleteInstanceProfile",
                 "iam:GetInstanceProfile",
+                "iam:TagInstanceProfile",
             ],
             "Resource": f"arn:{PARTITION}:iam::{account}:instance-profile/*",
-            "Condition": {"StringEquals": {"aws:ResourceTag/kubernetes.io/cluster/" + cluster_name: "owned"}}
-            | {"StringLikeIfExists": {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}},
+            "Condition": {
+                "StringEquals": {
+                    f"aws:ResourceTag/kubernetes.io/cluster/{cluster_name}": "owned",
+                    "aws:ResourceTag/topology.kubernetes.io/region": HOME_REGION,
+                },
+                "StringLike": {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"},
+            },
         },
         {
             "Sid": "EncryptNodeVolumesThroughEc2",

@@ -293,6 +293,11 @@ def test_karpenter_role_is_narrow_and_its_queue_encrypted(synth):
         if statement["Resource"] == "*":
             assert all(a.startswith("ec2:Describe") for a in actions)
             assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": "me-central-1"}}
+    by_sid = {s["Sid"]: s for s in statements}
+    create = by_sid["CreateTaggedInstanceProfiles"]["Condition"]["StringEquals"]
+    assert create["aws:RequestTag/kubernetes.io/cluster/uae-ml-" + synth.cfg.environment] == "owned"
+    manage = by_sid["ManageOwnInstanceProfiles"]["Condition"]["StringEquals"]
+    assert manage["aws:ResourceTag/kubernetes.io/cluster/uae-ml-" + synth.cfg.environment] == "owned"
     [pass_role] = [s for s in statements if s["Action"] == "iam:PassRole"]
     assert pass_role["Resource"].endswith("nodepools-node") and pass_role["Condition"]
     assert not any(
