@@ -56,6 +56,7 @@ def kms_use_by_alias(
     aliases: list[str],
     actions: list[str],
     via_service: str | list[str] | None = None,
+    extra_conditions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Use of this account's CMKs named by alias (`alias/<prefix>/<domain>`), not by key ARN.
 
@@ -67,6 +68,7 @@ def kms_use_by_alias(
     if via_service:
         services = [via_service] if isinstance(via_service, str) else list(via_service)
         conditions["StringEquals"] = {"kms:ViaService": services[0] if len(services) == 1 else services}
+    conditions |= extra_conditions or {}
     return {
         "Sid": sid,
         "Effect": "Allow",

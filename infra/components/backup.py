@@ -91,20 +91,13 @@ class Backup(pulumi.ComponentResource):
                         ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
                         f"s3.{HOME_REGION}.amazonaws.com",
                     ),
-                    {
-                        **kms_use_by_alias(
-                            "GrantsForAwsResourcesOnly",
-                            args.account_id,
-                            [*args.key_aliases, args.vault_key_alias],
-                            ["kms:CreateGrant"],
-                        ),
-                        "Condition": {
-                            "ForAnyValue:StringEquals": {
-                                "kms:ResourceAliases": [*args.key_aliases, args.vault_key_alias]
-                            },
-                            "Bool": {"kms:GrantIsForAWSResource": True},
-                        },
-                    },
+                    kms_use_by_alias(
+                        "GrantsForAwsResourcesOnly",
+                        args.account_id,
+                        [*args.key_aliases, args.vault_key_alias],
+                        ["kms:CreateGrant"],
+                        extra_conditions={"Bool": {"kms:GrantIsForAWSResource": True}},
+                    ),
                 ]
             ),
             opts=child,

@@ -415,6 +415,15 @@ def test_backup_vault_is_encrypted_in_region_and_the_plan_never_copies_elsewhere
     assert volumes["selectionTags"] == [{"type": "STRINGEQUALS", "key": "platform.uae/backup", "value": "daily"}]
     [trust] = policy(synth.one("aws:iam/role:Role", "backup-service").inputs["assumeRolePolicy"])["Statement"]
     assert trust["Principal"] == {"Service": "backup.amazonaws.com"}
+    granted = statements(synth, "backup-source-keys")
+    source = granted["UseSourceKeysThroughS3"]["Condition"]
+    assert source["StringEquals"] == {"kms:ViaService": "s3.me-central-1.amazonaws.com"}
+    assert source["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == [
+        f"alias/{env}/data-lake",
+        f"alias/{env}/model-registry",
+        f"alias/{env}/pipelines",
+    ]
+    assert granted["GrantsForAwsResourcesOnly"]["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": True}
 
 
 def _bucket_names(synth) -> list[str]:
