@@ -19,6 +19,7 @@ lint: setup
 
 bench: setup    ## benchmarks; results in bench/results/*.json
 	@.venv/bin/python -m bench
+	@.venv/bin/python -m bench.gate_startup
 
 clean:
 	rm -rf out .pytest_cache

@@ -31,7 +31,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 RESULT = REPO / "bench" / "results" / "gate_startup.json"
-REPEAT = 3
+REPEAT = int(os.environ.get("GATE_STARTUP_REPEAT", "3"))  # median of this many runs per figure
 
 
 def _children_cpu() -> float:

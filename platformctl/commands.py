@@ -23,18 +23,28 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _opa_token(args: argparse.Namespace) -> str | None:
+    """The OPA server's bearer token: --opa-token-file, else PLATFORM_OPA_TOKEN (never on argv,
+    where other local users could read it from the process list)."""
+    from platformctl.gate.opa_server import read_token_file, resolve_token
+
+    if args.opa_token_file:
+        return read_token_file(args.opa_token_file)
+    return resolve_token()
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     from platformctl.gate.reports import RENDERERS, render_text
     from platformctl.gate.runner import GateOptions, run_gate
 
     options = GateOptions(
-        stack=args.stack, engine=args.engine, opa_url=args.opa_url, waivers=args.waivers,
-        checkov=not args.no_checkov, today=args.today,
+        stack=args.stack, engine=args.engine, opa_url=args.opa_url, opa_token=_opa_token(args),
+        waivers=args.waivers, checkov=not args.no_checkov, today=args.today,
     )  # fmt: skip
     result = run_gate(args.previews, options)
     if args.reports_dir:
         # One evaluation, every format: what CI uploads and what `make demo` leaves behind.
-        stem = Path(args.reports_dir) / (result.stack_name.replace(",", "+") or "gate")
+        stem = _report_stem(Path(args.reports_dir), result.stack_name.replace(",", "+") or "gate")
         for fmt, suffix in REPORT_SUFFIXES.items():
             emit(RENDERERS[fmt](result), f"{stem}{suffix}")
     emit(RENDERERS[args.format](result), args.output)
@@ -44,16 +54,35 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return EXIT_OK if result.verdict == "allow" else EXIT_DENY
 
 
+def _report_stem(folder: Path, name: str) -> Path:
+    """DIR/<stack>: stack names are checked when the preview is read (preview.check_stack_name);
+    this keeps the promise that reports land inside DIR even if that check is ever bypassed."""
+    from platformctl.errors import PlatformError
+
+    stem = folder / name
+    if Path(name).name != name or name in (".", "..") or stem.resolve().parent != folder.resolve():
+        raise PlatformError(f"--reports-dir: {name[:80]!r} is not a safe report file name")
+    return stem
+
+
+# Packages whose resources hold data somewhere: AWS (aws, aws-native) by their provider's region,
+# Kubernetes objects by their cluster's (docs/gate-input.md). Component packages (awsx, eks) place
+# nothing themselves: their children are listed under these packages.
+PLACED_PACKAGES = ("aws", "aws-native", "kubernetes")
+
+
 def residency_report(doc: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Resident only when every placed resource and provider is shown to be in the home region:
+    an unknown region (null) is never resident."""
     rows = [
         {"urn": r["urn"], "type": r["type"], "region": r["region"], "region_source": r["region_source"]}
         for r in doc["resources"]
-        if r["package"] == "aws" and r["custom"]
+        if r["package"] in PLACED_PACKAGES and r["custom"]
     ]
     providers = [
         {"urn": p["urn"], "region": p["region"], "default": p["default"]}
         for p in doc["providers"]
-        if p["package"] == "aws"
+        if p["package"] in PLACED_PACKAGES
     ]
     egress = [f for f in findings if f["rule_id"].startswith("UAE-RES-")]
     outside = [r for r in rows if r["region"] != doc["home_region"]] + [
@@ -127,6 +156,10 @@ def register(sub: Any) -> None:
         "--engine", choices=("regorus", "opa"), default="regorus", help="Rego engine (default: embedded regorus)"
     )
     gate.add_argument("--opa-url", help="OPA server for --engine opa, e.g. http://127.0.0.1:8181")
+    gate.add_argument(
+        "--opa-token-file",
+        help="file holding the OPA server's bearer token (default: environment variable PLATFORM_OPA_TOKEN)",
+    )
     gate.add_argument("--no-checkov", action="store_true", help="skip Checkov (reported as a warning)")
     gate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     gate.set_defaults(func=cmd_gate)

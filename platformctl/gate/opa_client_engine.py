@@ -24,6 +24,7 @@ from platformctl.errors import PolicyEngineError
 
 FINDINGS_PACKAGE = "uae.gate"
 FINDINGS_RULE = "findings"
+UNJUDGED_RULE = "unjudged"
 INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 DEFAULT_OPA_PORT = 8181
 _REQUIRED_FIELDS = ("rule_id", "urn", "message")
@@ -103,6 +104,20 @@ class OpaServerEngine:
         except requests.RequestException as exc:
             raise PolicyEngineError(f"{where}: request failed ({_reason(exc)})") from exc
         return findings_from_response(body, where)
+
+    def unjudged(self, normalized_input: dict[str, Any]) -> set[str]:
+        """URNs of live custom resources that no Rego rule judges (data.uae.gate.unjudged)."""
+        where = f"OPA server {self.url}"
+        try:
+            body = self._client.query_rule(normalized_input, FINDINGS_PACKAGE, UNJUDGED_RULE)
+        except (requests.RequestException, ValueError) as exc:
+            raise PolicyEngineError(f"{where}: asking which resources no rule judges failed ({_reason(exc)})") from exc
+        value = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+            raise PolicyEngineError(
+                f"{where}: data.{FINDINGS_PACKAGE}.{UNJUDGED_RULE} is not a set of URNs: {value!r:.200}"
+            )
+        return set(value)
 
     def push_policies(self, root: Path) -> int:
         """Load a policy directory into a plain OPA server (PUT /v1/data/uae_data, PUT /v1/policies/<path>).

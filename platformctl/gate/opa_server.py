@@ -17,8 +17,23 @@ subset of the REST API that the client uses, and evaluates every query with the 
 
 Errors use OPA's body shape `{"code": ..., "message": ...}`: malformed JSON is 400
 `invalid_parameter`, unknown routes 404, evaluation errors 500 `internal_error`. The server binds to
-127.0.0.1 only, answers only requests whose Host names the loopback address (no DNS rebinding), caps
-request bodies (256 MiB), and turns any failure inside a request into a 500 without stopping.
+127.0.0.1 only, answers only requests whose Host names the loopback address (no DNS rebinding), and
+turns any failure inside a request into a 500 without stopping.
+
+Any local process can reach a loopback port, so the server also:
+- requires `Authorization: Bearer <token>` on everything but /health (401 otherwise). The token is
+  PLATFORM_OPA_TOKEN when set, else generated at start and written to --token-file (mode 0600,
+  default ~/.cache/uae-ml-platform/opa-token); the gate reads it the same way (`--opa-token-file`
+  or PLATFORM_OPA_TOKEN).
+- evaluates only a fixed set of Data API paths (default: uae/gate/findings, the gate's
+  entrypoint, and uae/gate/unjudged; more with --allow-query); any other path is 404. The OPA library prepares and keeps a
+  query per distinct path (megabytes each), so an open set of paths was unbounded memory.
+- refuses policy and data writes (403) unless started with --allow-writes (or without --policies,
+  as an empty server to be loaded by a client like `opa run --server`): the gate's entrypoint
+  cannot be replaced behind its back.
+- closes a replaced engine as soon as the evaluations still using it finish.
+- serves at most --max-connections connections at once (503 beyond) with a 30 s idle timeout, and
+  caps request bodies (--max-body-mib, default 64 MiB).
 
 Every change to policies or data compiles a fresh engine before it is swapped in, so a module that
 does not compile is rejected atomically (as OPA does) and evaluations in flight keep the old engine.
@@ -27,7 +42,8 @@ Known differences from OPA: `{"input": null}` evaluates with input undefined (th
 pass a JSON null input); `explain`, `metrics`, `provenance` and `instrument` are ignored; the policy
 `ast` carries only the package path; bundles, the Query, Compile, Config and Status APIs are absent.
 
-Run: `python -m platformctl.gate.opa_server --port 8181 --policies policies/rego`
+Run: `python -m platformctl.gate.opa_server --port 8181 --policies policies/rego`, then
+`platformctl gate --engine opa --opa-url http://127.0.0.1:8181 --opa-token-file ~/.cache/uae-ml-platform/opa-token`.
 """
 
 from __future__ import annotations
@@ -35,12 +51,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import hmac
 import json
+import os
 import re
+import secrets
+import socket
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,7 +70,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from platformctl.errors import PolicyEngineError
 
 LOOPBACK = "127.0.0.1"
-MAX_BODY_BYTES = 256 << 20
+MAX_BODY_BYTES = 64 << 20
+MAX_CONNECTIONS = 8
+GATE_QUERY = "uae/gate/findings"
+# The gate asks for its findings and for the resources no rule judges (reported as unchecked).
+DEFAULT_QUERIES = frozenset({GATE_QUERY, "uae/gate/unjudged"})
+TOKEN_ENV = "PLATFORM_OPA_TOKEN"
+DEFAULT_TOKEN_FILE = Path.home() / ".cache" / "uae-ml-platform" / "opa-token"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z0-9_.]+)", re.MULTILINE)
 # "file.rego:3: rego_parse_error: message" lines inside an OPA error message.
@@ -99,13 +125,20 @@ def _compile_errors(message: str) -> list[dict[str, Any]]:
     return errors
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Snapshot:
-    """An immutable state of the server: modules, data, and the engine compiled from them."""
+    """A state of the server: modules, data, the engine compiled from them, and who is using it.
+
+    Modules and data never change once built; `users` counts evaluations in flight and `retired`
+    marks a snapshot that a write replaced, so the last user closes its engine (OpaState).
+    """
 
     modules: dict[str, str]
     data: dict[str, Any]
     engine: Any  # opa_bindings.OpaEngine
+    users: int = 0
+    retired: bool = False
+    _closed: bool = field(default=False, repr=False)
 
 
 def _build_engine(modules: dict[str, str], data: dict[str, Any]) -> Any:
@@ -144,7 +177,39 @@ class OpaState:
         except RequestError as exc:
             raise PolicyEngineError(f"OPA could not compile the policies: {exc.body}") from exc
         self._snapshot = _Snapshot(modules, data, engine)
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one write at a time (each compiles a whole engine)
+        self._lease_lock = threading.Lock()  # guards users/retired of every snapshot
+        self.engines_open = 1  # engines compiled and not yet closed (tests watch it for leaks)
+
+    def _acquire(self) -> _Snapshot:
+        with self._lease_lock:
+            snapshot = self._snapshot
+            snapshot.users += 1
+            return snapshot
+
+    def _release(self, snapshot: _Snapshot) -> None:
+        with self._lease_lock:
+            snapshot.users -= 1
+            done = snapshot.retired and snapshot.users == 0
+        if done:
+            self._close(snapshot)
+
+    def _close(self, snapshot: _Snapshot) -> None:
+        with self._lease_lock:
+            if snapshot._closed:
+                return
+            snapshot._closed = True
+            self.engines_open -= 1
+        snapshot.engine.close()
+
+    def close(self) -> None:
+        """Close the current engine (the server is stopping); later evaluations fail with 500."""
+        with self._lease_lock:
+            snapshot = self._snapshot
+            snapshot.retired = True
+            idle = snapshot.users == 0
+        if idle:
+            self._close(snapshot)
 
     @classmethod
     def from_directory(cls, root: Path) -> OpaState:
@@ -173,9 +238,11 @@ class OpaState:
         """The value of data.<segments> (`_ABSENT` when undefined)."""
         from opa_bindings import OpaError, OpaUndefinedError
 
-        engine = self._snapshot.engine  # keep a reference: a concurrent write swaps, never closes
+        snapshot = self._acquire()  # a concurrent write retires this snapshot; the last user closes it
         try:
-            return engine.eval_document(data_ref(segments), input=None if input_document is _ABSENT else input_document)
+            return snapshot.engine.eval_document(
+                data_ref(segments), input=None if input_document is _ABSENT else input_document
+            )
         except OpaUndefinedError:
             return _ABSENT
         except OpaError as exc:
@@ -184,6 +251,8 @@ class OpaState:
             if code == "invalid_argument":
                 raise RequestError(HTTPStatus.BAD_REQUEST, "invalid_parameter", message) from exc
             raise RequestError(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", message) from exc
+        finally:
+            self._release(snapshot)
 
     # -- writes (each compiles a new engine, then swaps it in) -----------
 
@@ -234,8 +303,13 @@ class OpaState:
 
     def _swap(self, modules: dict[str, str], data: dict[str, Any]) -> None:
         engine = _build_engine(modules, data)
-        # The old engine is not closed here: an evaluation may still hold it; it closes when collected.
-        self._snapshot = _Snapshot(modules, data, engine)
+        with self._lease_lock:
+            self.engines_open += 1
+            old, self._snapshot = self._snapshot, _Snapshot(modules, data, engine)
+            old.retired = True
+            idle = old.users == 0
+        if idle:  # else the last evaluation still using it closes it (_release)
+            self._close(old)
 
 
 def _policy_document(module_id: str, text: str) -> dict[str, Any]:
@@ -268,7 +342,7 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
     server: OpaHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "uae-opa-compat/1"
-    timeout = 120  # a stalled client cannot hold a thread forever
+    timeout = 30  # an idle or stalled client gives its connection slot back
     # A request line that does not parse is answered with a real status line, not HTTP/0.9 bare HTML.
     default_request_version = "HTTP/1.1"
 
@@ -305,8 +379,10 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
         self._dispatch("PATCH")
 
     def _dispatch(self, method: str) -> None:
+        self._body_consumed = False
         try:
             self._check_host()
+            self._check_token()
             status, body = self._route(method)
         except RequestError as exc:
             status, body = exc.status, exc.body
@@ -315,6 +391,8 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
                 HTTPStatus.INTERNAL_SERVER_ERROR,
                 {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:500]},
             )
+        if not self._body_consumed and self.headers.get("Content-Length", "0").strip() not in ("", "0"):
+            self.close_connection = True  # refused before reading the body: it must not be read as a request
         self._respond(status, body)
 
     def _check_host(self) -> None:
@@ -324,6 +402,35 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if name not in (LOOPBACK, "localhost"):
             raise RequestError(HTTPStatus.FORBIDDEN, "unauthorized", f"Host {host[:100]!r} is not the loopback address")
+
+    def _check_token(self) -> None:
+        if urlsplit(self.path).path == "/health":
+            return
+        header = self.headers.get("Authorization", "")
+        scheme, _, presented = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            presented.strip().encode("utf-8", "replace"), self.server.token.encode("utf-8")
+        ):
+            raise RequestError(
+                HTTPStatus.UNAUTHORIZED, "unauthorized", "a valid bearer token is required (Authorization: Bearer ...)"
+            )
+
+    def _check_writable(self) -> None:
+        if not self.server.allow_writes:
+            raise RequestError(
+                HTTPStatus.FORBIDDEN,
+                "unauthorized",
+                "this server's policies and data are read-only (start it with --allow-writes to load them over HTTP)",
+            )
+
+    def _check_query(self, segments: list[str]) -> None:
+        path = "/".join(segments)
+        if path not in self.server.queries:
+            raise RequestError(
+                HTTPStatus.NOT_FOUND,
+                "resource_not_found",
+                f"this server evaluates only {', '.join(sorted(self.server.queries))}; not {path[:200]!r}",
+            )
 
     def _route(self, method: str) -> tuple[HTTPStatus, dict[str, Any] | None]:
         url = urlsplit(self.path)
@@ -343,6 +450,7 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
             if method == "GET":
                 return HTTPStatus.OK, {"result": state.policy(module_id)}
             if method == "PUT":
+                self._check_writable()
                 body = self._body()
                 try:
                     text = body.decode("utf-8")
@@ -353,6 +461,7 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
                 state.put_policy(module_id, text)
                 return HTTPStatus.OK, {}
             if method == "DELETE":
+                self._check_writable()
                 state.delete_policy(module_id)
                 return HTTPStatus.OK, {}
             raise RequestError(
@@ -361,14 +470,17 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
         if path == "/v1/data" or path.startswith("/v1/data/"):
             segments = _segments(path.removeprefix("/v1/data"))
             if method in ("GET", "POST"):
+                self._check_query(segments)
                 input_document = self._input(method, query)
                 value = state.evaluate(segments, input_document)
                 body_out: dict[str, Any] = {} if value is _ABSENT else {"result": value}
                 return HTTPStatus.OK, body_out
             if method == "PUT":
+                self._check_writable()
                 state.put_data(segments, _parse_json(self._body(), "the data document"))
                 return HTTPStatus.NO_CONTENT, None
             if method == "DELETE":
+                self._check_writable()
                 state.delete_data(segments)
                 return HTTPStatus.NO_CONTENT, None
             raise RequestError(
@@ -414,6 +526,7 @@ class OpaRequestHandler(BaseHTTPRequestHandler):
                 f"request body of {length} bytes is larger than the limit ({self.server.max_body_bytes})",
             )
         body = self.rfile.read(length)
+        self._body_consumed = True
         if len(body) != length:
             self.close_connection = True
             raise RequestError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "the request body ended early")
@@ -443,37 +556,116 @@ class OpaHTTPServer(ThreadingHTTPServer):
         state: OpaState,
         port: int = 0,
         *,
+        token: str,
         host: str = LOOPBACK,
+        queries: frozenset[str] | set[str] = DEFAULT_QUERIES,
+        allow_writes: bool = False,
         max_body_bytes: int = MAX_BODY_BYTES,
+        max_connections: int = MAX_CONNECTIONS,
         verbose: bool = False,
     ) -> None:
         if host not in (LOOPBACK, "localhost"):
             raise PolicyEngineError(
-                f"the OPA-compatible server binds to {LOOPBACK} only, not {host!r}: it has no authentication"
+                f"the OPA-compatible server binds to {LOOPBACK} only, not {host!r}: it is a local test server"
             )
+        if len(token) < 16:
+            raise PolicyEngineError("the server's bearer token must be at least 16 characters")
         self.state = state
+        self.token = token
+        self.queries = frozenset(q.strip("/") for q in queries)
+        self.allow_writes = allow_writes
         self.max_body_bytes = max_body_bytes
         self.verbose = verbose
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__((LOOPBACK, port), OpaRequestHandler)
 
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.server_address[1]}"
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, at most max_connections of them; beyond that, 503 and close."""
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse(self, request: socket.socket) -> None:
+        body = json.dumps({"code": "internal_error", "message": "too many connections; retry later"}).encode()
+        head = f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        with contextlib.suppress(OSError):
+            request.settimeout(1)
+            request.sendall(head.encode() + body)
+        self.shutdown_request(request)
+
+
+def resolve_token() -> str | None:
+    """The token from PLATFORM_OPA_TOKEN, if set (server and gate read it the same way)."""
+    value = os.environ.get(TOKEN_ENV, "").strip()
+    return value or None
+
+
+def read_token_file(path: Path | str) -> str:
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyEngineError(f"cannot read the OPA token file {path}: {exc}") from None
+    if not token:
+        raise PolicyEngineError(f"the OPA token file {path} is empty")
+    return token
+
+
+def write_token_file(path: Path, token: str) -> None:
+    """Write the token so that only the current user can read it (folder 0700, file 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, (token + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    token: str
+    state: OpaState
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
 
 @contextlib.contextmanager
-def serve_in_thread(policies_root: Path | str | None, port: int = 0, **kwargs: Any) -> Iterator[str]:
-    """Run the server on 127.0.0.1 in a background thread; yields its URL. No policies when root is None."""
+def serve_in_thread(
+    policies_root: Path | str | None, port: int = 0, *, token: str | None = None, **kwargs: Any
+) -> Iterator[RunningServer]:
+    """Run the server on 127.0.0.1 in a background thread. No policies when root is None; such an
+    empty server accepts writes (to be loaded by a client) unless allow_writes says otherwise."""
     state = OpaState.from_directory(Path(policies_root)) if policies_root is not None else OpaState()
-    server = OpaHTTPServer(state, port, **kwargs)
+    kwargs.setdefault("allow_writes", policies_root is None)
+    token = token or secrets.token_urlsafe(32)
+    server = OpaHTTPServer(state, port, token=token, **kwargs)
     thread = threading.Thread(target=server.serve_forever, name="opa-compat-server", daemon=True)
     thread.start()
     try:
-        yield server.url
+        yield RunningServer(server.url, token, state)
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+        state.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -488,26 +680,62 @@ def main(argv: list[str] | None = None) -> int:
         help="policy directory to load at start (e.g. policies/rego); data/<name>.json -> data.uae_data.<name>",
     )
     parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=DEFAULT_TOKEN_FILE,
+        help=f"where to write the generated bearer token (mode 0600; default {DEFAULT_TOKEN_FILE}); "
+        f"with {TOKEN_ENV} set, that token is used and nothing is written",
+    )
+    parser.add_argument(
+        "--allow-query",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=f"also evaluate data.<PATH> (slash-separated) besides {GATE_QUERY}; repeatable",
+    )
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="accept PUT/DELETE of policies and data (default only when started without --policies)",
+    )
+    parser.add_argument(
         "--max-body-mib", type=int, default=MAX_BODY_BYTES >> 20, help="largest request body accepted (MiB)"
+    )
+    parser.add_argument(
+        "--max-connections", type=int, default=MAX_CONNECTIONS, help="connections served at once (503 beyond)"
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
+    token = resolve_token()
     try:
         state = OpaState.from_directory(args.policies) if args.policies is not None else OpaState()
-        server = OpaHTTPServer(state, args.port, max_body_bytes=args.max_body_mib << 20, verbose=args.verbose)
+        server = OpaHTTPServer(
+            state,
+            args.port,
+            token=token or secrets.token_urlsafe(32),
+            queries=DEFAULT_QUERIES | {q.strip("/") for q in args.allow_query},
+            allow_writes=args.allow_writes or args.policies is None,
+            max_body_bytes=args.max_body_mib << 20,
+            max_connections=max(1, args.max_connections),
+            verbose=args.verbose,
+        )
+        if token is None:
+            write_token_file(args.token_file, server.token)
     except PolicyEngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
-        print(f"error: cannot listen on {LOOPBACK}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot start on {LOOPBACK}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    print(f"OPA-compatible server listening on {server.url} ({len(state.policies())} modules)", flush=True)
+    where = f"token from {TOKEN_ENV}" if token else f"token in {args.token_file}"
+    print(f"OPA-compatible server listening on {server.url} ({len(state.policies())} modules; {where})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        state.close()
     return 0
 
 

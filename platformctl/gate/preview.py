@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PreviewFormatError
+from platformctl.gate.exposure import network_rules
 
 SCHEMA = "uae-ml-platform/gate-input/v1"
 HOME_REGION = "me-central-1"
@@ -26,6 +27,17 @@ ASSET_SIGS = {"c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01
 SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_TEXT = "[secret]"
 MAX_BYTES = 1 << 30
+# Packages whose custom resources are placed in an AWS region by their provider, and the stack
+# config key the engine's default provider of that package reads its region from.
+REGION_CONFIG_KEYS = {"aws": "aws:region", "aws-native": "aws-native:region"}
+CLUSTER_REGION_CONFIG = "kubernetesClusterRegion"
+EKS_CLUSTER_TYPES = frozenset({"aws:eks/cluster:Cluster", "aws-native:eks:Cluster"})
+DIAGNOSTIC_SEVERITIES = frozenset({"debug", "info", "info#err", "warning", "error"})
+SAFE_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+# Names the engine gives the providers it creates itself (`default`, `default_<version>` with the
+# version's dots as underscores, optionally a plugin download URL suffix). Anything else is an
+# explicit provider, whatever its name starts with.
+DEFAULT_PROVIDER_NAME = re.compile(r"^default(_\d+_\d+_\d+[A-Za-z0-9_]*)?$")
 
 # Ops that pulumi's display package emits (pkg/resource/deploy/step.go StepOp).
 KNOWN_OPS = frozenset(
@@ -113,7 +125,7 @@ def load_preview_bytes(data: bytes, source: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise PreviewFormatError(f"{source}: not UTF-8 text (binary input?)") from None
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object_without_duplicates)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise PreviewFormatError(f"{source}: not valid JSON ({str(exc)[:120]}); truncated output?") from None
     if not isinstance(document, dict):
@@ -123,6 +135,19 @@ def load_preview_bytes(data: bytes, source: str) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise PreviewFormatError(f"non-standard JSON constant {name}")
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique. With `region` given twice a reviewer reading the file
+    and a parser keeping the last value see different documents, so the gate refuses it."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise PreviewFormatError(f"duplicate JSON key {key[:80]!r} in one object: an ambiguous document")
+            seen.add(key)
+    return obj
 
 
 def load_preview_file(path: str | Path) -> dict[str, Any]:
@@ -230,10 +255,7 @@ def normalize(document: dict[str, Any], *, source: str = "preview", stack: str |
         raise PreviewFormatError(f"{source}: the preview has no steps; nothing to gate (did the preview run?)")
     config_raw = _dict(document.get("config"), f"{source}: config", optional=True)
     config = {str(k): clean_value(v) for k, v in config_raw.items()}
-    for diag in document.get("diagnostics") or []:
-        if isinstance(diag, dict) and diag.get("severity") == "error":
-            message = str(diag.get("message", ""))[:200].strip()
-            raise PreviewFormatError(f"{source}: the preview itself reported an error: {message}")
+    _check_diagnostics(document.get("diagnostics"), source)
 
     stacks: set[str] = set()
     projects: set[str] = set()
@@ -296,15 +318,20 @@ def normalize(document: dict[str, Any], *, source: str = "preview", stack: str |
     if len(stacks) > 1:
         raise PreviewFormatError(f"{source}: steps come from several stacks: {', '.join(sorted(stacks))}")
     project = projects.pop()
-    stack_name = stack or stacks.pop()
+    urn_stack = check_stack_name(stacks.pop(), source)
+    if stack is not None and stack.rsplit("/", 1)[-1] != urn_stack:
+        raise PreviewFormatError(
+            f"{source}: --stack {stack[:80]!r} does not match the preview, whose URNs say stack {urn_stack!r}"
+        )
+    stack_name = urn_stack
     environment = config.get(f"{project}:environment")
     if not isinstance(environment, str) or not environment:
         environment = stack_name.rsplit("/", 1)[-1]
 
-    config_region = config.get("aws:region") if isinstance(config.get("aws:region"), str) else None
-    provider_docs = _providers(providers, entries, config_region, stack_name, project)
+    provider_docs = _providers(providers, entries, config)
     by_urn = {p["urn"]: p for p in provider_docs}
     resources = [_finish_resource(entries[urn], by_urn) for urn in order]
+    _place_kubernetes(provider_docs, providers, resources, config.get(f"{project}:{CLUSTER_REGION_CONFIG}"))
     return {
         "schema": SCHEMA,
         "stack": stack_name,
@@ -315,6 +342,36 @@ def normalize(document: dict[str, Any], *, source: str = "preview", stack: str |
         "providers": provider_docs,
         "resources": resources,
     }
+
+
+def _check_diagnostics(diagnostics: Any, source: str) -> None:
+    """`pulumi preview --json` lists engine diagnostics (display/json.go previewDiagnostic: urn,
+    prefix, message, severity one of debug, info, info#err, warning, error). A preview that
+    reported an error did not finish, so its steps are no basis for a verdict."""
+    if diagnostics is None:
+        return
+    if not isinstance(diagnostics, list):
+        raise PreviewFormatError(f"{source}: 'diagnostics' must be a list, got {type(diagnostics).__name__}")
+    for index, diag in enumerate(diagnostics):
+        if not isinstance(diag, dict):
+            raise PreviewFormatError(f"{source}: diagnostics[{index}] must be an object")
+        severity = diag.get("severity", "info")
+        if severity not in DIAGNOSTIC_SEVERITIES:
+            raise PreviewFormatError(f"{source}: diagnostics[{index}] has unknown severity {str(severity)[:40]!r}")
+        prefix = diag.get("prefix", "")
+        if severity == "error" or (isinstance(prefix, str) and prefix.strip().lower().startswith("error")):
+            message = str(diag.get("message", ""))[:200].strip().replace("\n", " ")
+            raise PreviewFormatError(f"{source}: the preview itself reported an error: {message}")
+
+
+def check_stack_name(name: str, where: str) -> str:
+    """A stack name as Pulumi allows it (letters, digits, `-`, `_`, `.`), and never a path: the name
+    becomes a report file name under --reports-dir."""
+    if not SAFE_STACK_NAME.match(name) or name in (".", ".."):
+        raise PreviewFormatError(
+            f"{where}: stack name {name[:80]!r} is not a Pulumi stack name (letters, digits, '-', '_', '.')"
+        )
+    return name
 
 
 def _merge_step(table: dict[str, dict[str, Any]], urn: str, record: dict[str, Any]) -> None:
@@ -337,15 +394,11 @@ def _merge_step(table: dict[str, dict[str, Any]], urn: str, record: dict[str, An
 
 
 def _is_default_provider(urn: str) -> bool:
-    return urn.rsplit("::", 1)[-1].startswith("default")
+    return DEFAULT_PROVIDER_NAME.match(urn.rsplit("::", 1)[-1]) is not None
 
 
 def _providers(
-    steps: dict[str, dict[str, Any]],
-    resources: dict[str, dict[str, Any]],
-    config_region: str | None,
-    stack: str,
-    project: str,
+    steps: dict[str, dict[str, Any]], resources: dict[str, dict[str, Any]], config: dict[str, Any]
 ) -> list[dict[str, Any]]:
     referenced = {r["provider"] for r in resources.values() if r["provider"]}
     out = []
@@ -354,11 +407,14 @@ def _providers(
         inputs = step["inputs"] if step else {}
         package = urn.split("::")[2].split("$")[-1].split(":", 2)[2]
         default = _is_default_provider(urn)
-        region = inputs.get("region")
-        if not isinstance(region, str) or region == UNKNOWN:
+        region = inputs.get("region") if package in REGION_CONFIG_KEYS else None
+        if not isinstance(region, str) or region in (UNKNOWN, ""):
             region = None
-        if region is None and package == "aws" and default:
-            region = config_region  # a default provider reads aws:region (or the deployer's env)
+        if region is None and package in REGION_CONFIG_KEYS and default and "region" not in inputs:
+            # Only the engine's own default provider reads stack config (or the deployer's
+            # AWS_REGION, which a preview cannot show: then the region stays unknown).
+            configured = config.get(REGION_CONFIG_KEYS[package])
+            region = configured if isinstance(configured, str) and configured not in (UNKNOWN, "") else None
         tags = _parse_tags(inputs.get("defaultTags"))
         out.append(
             {
@@ -371,9 +427,63 @@ def _providers(
                 "region": region,
                 "inputs": inputs,
                 "default_tags": (tags or {}).get("tags") if isinstance((tags or {}).get("tags"), dict) else {},
+                "clusters": [],
             }
         )
     return out
+
+
+def _place_kubernetes(
+    providers: list[dict[str, Any]],
+    steps: dict[str, dict[str, Any]],
+    resources: list[dict[str, Any]],
+    declared_region: Any,
+) -> None:
+    """Kubernetes objects live where their cluster lives: a kubernetes provider's region is the region
+    of the EKS cluster(s) its inputs depend on (kubeconfig built from `aws:eks/cluster:Cluster`
+    outputs, directly or through a component such as `eks:index:Cluster`). A provider that depends on
+    no cluster the preview shows (a cluster of another stack) takes the stack's reviewed config
+    `<project>:kubernetesClusterRegion` when set (region_source "config", like `aws:region` for the
+    default AWS provider); otherwise (ambient kubeconfig, clusters in several regions) its region is
+    null: unknown, judged outside the home region."""
+    declared = declared_region if isinstance(declared_region, str) and declared_region not in (UNKNOWN, "") else None
+    by_urn = {r["urn"]: r for r in resources}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for r in resources:
+        if r["parent"]:
+            children.setdefault(r["parent"], []).append(r)
+
+    def clusters_under(urn: str, depth: int = 0) -> list[dict[str, Any]]:
+        node = by_urn.get(urn)
+        if node is None or depth > 4:
+            return []
+        if node["type"] in EKS_CLUSTER_TYPES:
+            return [node]
+        if node["custom"]:
+            return []
+        return [c for child in children.get(urn, []) for c in clusters_under(child["urn"], depth + 1)]
+
+    for provider in providers:
+        if provider["package"] != "kubernetes":
+            continue
+        step = steps.get(provider["urn"])
+        if step is None:
+            continue
+        depends_on = set(step["dependencies"]) | {u for v in step["property_dependencies"].values() for u in v}
+        clusters = {c["urn"]: c for u in sorted(depends_on) for c in clusters_under(u)}
+        regions = {c["region"] for c in clusters.values()}
+        provider["clusters"] = sorted(clusters)
+        provider["region"] = regions.pop() if len(regions) == 1 else None
+        provider["region_source"] = "cluster" if provider["region"] else "unknown"
+        if not clusters and declared:
+            provider["region"], provider["region_source"] = declared, "config"
+    placed = {p["urn"]: p for p in providers if p["package"] == "kubernetes"}
+    for r in resources:
+        if r["package"] == "kubernetes" and r["custom"]:
+            provider = placed.get(r["provider"] or "")
+            region = provider["region"] if provider else None
+            r["region"] = region
+            r["region_source"] = provider["region_source"] if provider and region else "unknown"
 
 
 def _finish_resource(record: dict[str, Any], providers: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -381,8 +491,8 @@ def _finish_resource(record: dict[str, Any], providers: dict[str, dict[str, Any]
     region: str | None = None
     source = "n/a"
     tags: dict[str, Any] | None = None
-    if record["package"] == "aws" and record["custom"]:
-        own = record["inputs"].get("region")
+    if record["package"] in REGION_CONFIG_KEYS and record["custom"]:
+        own = record["inputs"].get("region") if record["package"] == "aws" else None
         if own not in (None, ""):
             region, source = (own if isinstance(own, str) else UNKNOWN), "resource"
         elif provider is not None and provider["region"]:
@@ -394,4 +504,5 @@ def _finish_resource(record: dict[str, Any], providers: dict[str, dict[str, Any]
         own_tags = _parse_tags(record["inputs"].get("tags"))
         if own_tags:
             tags.update(own_tags)
-    return {**record, "region": region, "region_source": source, "tags": tags}
+    network = network_rules(record["type"], record["inputs"]) if record["custom"] else None
+    return {**record, "region": region, "region_source": source, "tags": tags, "network": network}

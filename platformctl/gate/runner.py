@@ -23,6 +23,7 @@ class GateOptions:
     stack: str | None = None
     engine: str = "regorus"  # "regorus" (embedded) or "opa" (an OPA server via opa-python-client)
     opa_url: str | None = None
+    opa_token: str | None = None  # bearer token for the OPA server (file or PLATFORM_OPA_TOKEN)
     waivers: str | None = None
     checkov: bool = True
     today: dt.date | None = None
@@ -59,7 +60,7 @@ def make_rego_engine(options: GateOptions) -> Any:
             raise PolicyEngineError("--engine opa needs --opa-url (e.g. http://127.0.0.1:8181)")
         from platformctl.gate.opa_client_engine import OpaServerEngine
 
-        return OpaServerEngine(options.opa_url)
+        return OpaServerEngine(options.opa_url, token=options.opa_token)
     raise PolicyEngineError(f"unknown engine {options.engine!r} (regorus or opa)")
 
 

@@ -13,6 +13,17 @@ File format (YAML)::
 
 A malformed file is an error (exit 2), never "no waivers". An expired waiver stops waiving and the
 report says so. Waived findings stay in every report, marked waived.
+
+What a waiver URN may match (a waiver is a reviewed exception for named resources, not a switch):
+
+- The stack and project segments are literal: no `*`, `?` or `[...]` there, so a waiver never
+  reaches another stack or program (`urn:pulumi:?*` is refused).
+- The type or the name segment is literal: `urn:pulumi:prod::uae-ml-platform::*::legacy-lake`
+  names one resource wherever it sits, `urn:pulumi:prod::uae-ml-platform::*$aws:s3/bucket:Bucket::*`
+  every bucket of the prod stack (a leading `*$` stands for any parent chain). A pattern whose type
+  and name are both wildcards would match everything in the stack and is refused.
+- Duplicate keys in the YAML (a second `expires:` or `urn:`) are refused: a reviewer reading the
+  file and the parser (last one wins) would see different waivers.
 """
 
 from __future__ import annotations
@@ -32,6 +43,50 @@ REQUIRED = ("rule", "urn", "owner", "reason", "ticket", "expires")
 OPTIONAL = ("stacks",)
 MAX_DURATION_DAYS = 366
 _RULE_ID = re.compile(r"^(UAE-[A-Z0-9]+-\d{3}|CKV2?_[A-Z0-9]+_\d+)$")
+_GLOB_CHARS = frozenset("*?[]")
+_LITERAL_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a mapping with the same key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise WaiverError(f"duplicate key {str(key)[:60]!r} at line {key_node.start_mark.line + 1}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _UniqueKeyLoader.construct_mapping)
+
+
+def _literal(segment: str) -> bool:
+    return bool(segment) and not (_GLOB_CHARS & set(segment))
+
+
+def check_urn_pattern(pattern: str, where: str) -> None:
+    """Refuse waiver URN patterns that reach beyond named resources of one stack (module docstring)."""
+    shape = "urn:pulumi:<stack>::<project>::<type>::<name>"
+    if not pattern.startswith("urn:pulumi:"):
+        raise WaiverError(f"{where}.urn {pattern[:200]!r} must be a URN pattern {shape}")
+    parts = pattern.removeprefix("urn:pulumi:").split("::")
+    if len(parts) < 4:
+        raise WaiverError(f"{where}.urn {pattern[:200]!r} is not a URN pattern with all four segments: {shape}")
+    stack, project, type_, name = parts[0], parts[1], parts[2], "::".join(parts[3:])
+    for label, segment in (("stack", stack), ("project", project)):
+        if not _LITERAL_SEGMENT.match(segment):
+            raise WaiverError(
+                f"{where}.urn {pattern[:200]!r}: the {label} segment of a URN pattern must name one {label} literally"
+            )
+    type_literal = _literal(type_.removeprefix("*$"))
+    if not type_literal and not _literal(name):
+        raise WaiverError(
+            f"{where}.urn {pattern[:200]!r}: a URN pattern must name a resource type or a resource name "
+            "literally, not wildcards for both"
+        )
 
 
 @dataclass(frozen=True)
@@ -80,14 +135,7 @@ def _parse_one(index: int, item: Any, today: dt.date) -> Waiver:
     if not _RULE_ID.match(item["rule"]):
         raise WaiverError(f"{where}.rule {item['rule']!r} is not a rule id (UAE-XXX-NNN or CKV_XXX_N)")
     pattern = item["urn"]
-    if (
-        not pattern.startswith("urn:pulumi:")
-        or pattern.rstrip("*").endswith("::")
-        or pattern.replace("*", "") in ("", "urn:pulumi:")
-    ):
-        raise WaiverError(
-            f"{where}.urn {pattern!r} must be a URN pattern naming a resource (urn:pulumi:<stack>::<project>::<type>::<name>)"
-        )
+    check_urn_pattern(pattern, where)
     if len(item["reason"].strip()) < 10:
         raise WaiverError(f"{where}.reason must explain the exception (10 characters or more)")
     expires = item["expires"]
@@ -113,7 +161,9 @@ def _parse_one(index: int, item: Any, today: dt.date) -> Waiver:
 
 def parse_waivers(text: str, today: dt.date, source: str = "waivers") -> list[Waiver]:
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except WaiverError as exc:
+        raise WaiverError(f"{source}: {exc}") from None
     except yaml.YAMLError as exc:
         raise WaiverError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if document is None:

@@ -191,12 +191,14 @@ def test_junit_and_markdown_reports(tmp_path: Path) -> None:
     assert "### UAE-" in markdown or "### ISO27001" in markdown
 
 
-def test_stack_comes_from_flag_or_urns(tmp_path: Path) -> None:
+def test_stack_comes_from_the_urns_and_a_different_stack_flag_is_an_error(tmp_path: Path) -> None:
     preview = write_preview(tmp_path, "staging")
     assert json.loads(gate(str(preview), "--format", "json").stdout)["stack"] == "staging"
-    assert (
-        json.loads(gate(str(preview), "--format", "json", "--stack", "staging-blue").stdout)["stack"] == "staging-blue"
-    )
+    assert json.loads(gate(str(preview), "--format", "json", "--stack", "staging").stdout)["stack"] == "staging"
+    # Judging a prod preview as dev would apply dev-only waivers and dev enforcement.
+    mismatch = gate(str(preview), "--stack", "dev")
+    assert mismatch.returncode == 2 and "does not match the preview" in mismatch.stderr
+    assert len(mismatch.stderr.strip().splitlines()) == 1
 
 
 def test_several_previews_in_one_run(tmp_path: Path) -> None:
@@ -262,10 +264,16 @@ def test_engine_opa_through_an_opa_server_gives_the_same_verdicts(
 
     denied = write_preview(tmp_path, "prod", _delete_data_lake_key)
     reports = {}
-    with serve_in_thread(POLICY_ROOT) as url:
+    with serve_in_thread(POLICY_ROOT) as server:
+        token_file = tmp_path / "opa-token"
+        token_file.write_text(server.token + "\n")
         for engine in ("regorus", "opa"):
-            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine, "--opa-url", url])
+            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine,
+                         "--opa-url", server.url, "--opa-token-file", str(token_file)])  # fmt: skip
             reports[engine] = (code, json.loads(capsys.readouterr().out))
+        # Without the token the server refuses, and the gate says so (exit 2), never allow.
+        refused = main(["gate", str(denied), "--no-checkov", "--engine", "opa", "--opa-url", server.url])
+        assert refused == 2 and "HTTP 401" in capsys.readouterr().err
     assert reports["regorus"][0] == reports["opa"][0] == 1
     assert reports["regorus"][1]["findings"] == reports["opa"][1]["findings"]
 
@@ -279,3 +287,62 @@ def test_gate_reads_a_preview_from_standard_input(tmp_path: Path) -> None:
     empty = subprocess.run([sys.executable, "-m", "platformctl.cli", "gate", "-"],
                            input="", capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
     assert empty.returncode == 2 and "empty input" in empty.stderr
+
+
+def _independent(tmp_path: Path, name: str, change: Any) -> Path:
+    from tests.fixtures.independent.platform import build
+
+    platform = build("prod")
+    change(platform)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(platform.document(), indent=2))
+    return path
+
+
+def test_kubernetes_only_preview_is_allowed_and_lists_unchecked_in_every_format(tmp_path: Path) -> None:
+    """Regression (issue 7): Checkov has no check for Namespace/NetworkPolicy; the gate exited 2."""
+
+    def namespaces_only(platform: Any) -> None:
+        platform.remove(*(k for k in list(platform.urns) if not k.startswith(("ns-", "np-"))))
+        platform.config["falcon-ml:kubernetesClusterRegion"] = "me-central-1"  # the cluster's stack is elsewhere
+
+    preview = _independent(tmp_path, "k8s", namespaces_only)
+    reports = tmp_path / "reports"
+    proc = gate(str(preview), "--reports-dir", str(reports))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    stem = "uae-prod"
+    text = (reports / f"{stem}.txt").read_text()
+    assert "[unchecked] kubernetes:core/v1:Namespace" in text and "4 unchecked" in text
+    report = json.loads((reports / f"{stem}.json").read_text())
+    assert report["verdict"] == "allow" and report["summary"]["unchecked"] == 4
+    assert {u["type"] for u in report["unchecked"]} == {"kubernetes:core/v1:Namespace"}
+    sarif = json.loads((reports / f"{stem}.sarif").read_text())
+    notes = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "UAE-GATE-UNCHECKED"]
+    assert len(notes) == 4 and {n["level"] for n in notes} == {"note"}
+    junit = ET.parse(reports / f"{stem}.xml").getroot()
+    skipped = [c for c in junit.iter("testcase") if c.find("skipped") is not None and "UNCHECKED" in c.get("name", "")]
+    assert len(skipped) == 4 and int(junit.find("testsuite").get("skipped", "0")) >= 4
+    markdown = (reports / f"{stem}.md").read_text()
+    assert "Not checked by any engine" in markdown and "kubernetes:core/v1:Namespace" in markdown
+    out = tmp_path / "validation.sarif"
+    proc = subprocess.run([str(MULTITOOL), "validate", str(reports / f"{stem}.sarif"), "-o", str(out)],
+                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    validation = json.loads(out.read_text())
+    assert [r for run in validation["runs"] for r in run.get("results", []) if r.get("level") == "error"] == []
+
+
+def test_secret_wrapped_security_context_is_denied_not_crashed(tmp_path: Path) -> None:
+    """Regression (issue 7): the Checkov worker raised AttributeError and the gate exited 2."""
+    from tests.fixtures.independent.platform import secret
+
+    def hide(platform: Any) -> None:
+        spec = platform.inputs("deploy-features")["spec"]["template"]["spec"]
+        spec["containers"][0]["securityContext"] = secret({"privileged": True})
+
+    proc = gate(str(_independent(tmp_path, "hidden", hide)), "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    blocking = {f["rule_id"] for f in findings if f["enforced"] and "feature-server" in f["urn"]}
+    assert "UAE-K8S-001" in blocking
+    assert any("cannot be verified at preview time (secret)" in f["message"] for f in findings)

@@ -8,7 +8,9 @@ regorus engine gives for the same normalized input.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -22,13 +24,15 @@ import requests
 
 from platformctl.errors import PolicyEngineError
 from platformctl.gate.opa_client_engine import OpaServerEngine
-from platformctl.gate.opa_server import OpaHTTPServer, OpaState, data_ref, serve_in_thread
+from platformctl.gate.opa_server import OpaHTTPServer, OpaState, RunningServer, data_ref, serve_in_thread
 from platformctl.gate.preview import UNKNOWN, normalize
 from platformctl.gate.rego_engine import POLICY_ROOT, RegorusEngine
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
+TOKEN = "test-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 STACK, PROJECT = "dev", "uae-ml-platform"
 SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2"}
 
@@ -266,14 +270,32 @@ def regorus() -> RegorusEngine:
 
 
 @pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with serve_in_thread(POLICY_ROOT) as url:
-        yield url
+def server() -> Iterator[RunningServer]:
+    with serve_in_thread(POLICY_ROOT, queries={"uae/gate/findings", "uae_data/region/home_region"}) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def opa(server_url: str) -> Iterator[OpaServerEngine]:
-    with OpaServerEngine(server_url) as engine:
+def server_url(server: RunningServer) -> str:
+    return server.url
+
+
+def _session(running: RunningServer) -> requests.Session:
+    session = requests.Session()
+    session.headers.update(running.headers)
+    return session
+
+
+@pytest.fixture(scope="module")
+def api(server: RunningServer) -> Iterator[requests.Session]:
+    """HTTP with the server's bearer token, as a user holding the token file would call it."""
+    with _session(server) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def opa(server: RunningServer) -> Iterator[OpaServerEngine]:
+    with OpaServerEngine(server.url, token=server.token) as engine:
         yield engine
 
 
@@ -313,7 +335,7 @@ def test_server_findings_equal_regorus_findings_on_synthesized_stacks(
 
 def test_policies_pushed_through_the_client_give_the_same_findings(regorus: RegorusEngine) -> None:
     """PUT /v1/data + PUT /v1/policies via opa-python-client into an empty server (as for `opa run -s`)."""
-    with serve_in_thread(None) as url, OpaServerEngine(url) as engine:
+    with serve_in_thread(None) as running, OpaServerEngine(running.url, token=running.token) as engine:
         with pytest.raises(PolicyEngineError, match="undefined"):
             engine.evaluate(CASES["everything"])
         assert engine.push_policies(POLICY_ROOT) == sum(
@@ -353,7 +375,7 @@ def test_tiny_policy_in_a_temp_dir(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "limits.json").write_text('{"max_size": 3}')
     document = _tiny_input({"small": 2, "big": 5, "huge": 9})
-    with serve_in_thread(tmp_path) as url, OpaServerEngine(url) as engine:
+    with serve_in_thread(tmp_path) as running, OpaServerEngine(running.url, token=running.token) as engine:
         findings = engine.evaluate(document)
     assert [(f["rule_id"], f["urn"].rsplit("::", 1)[1]) for f in findings] == [("TST-001", "big"), ("TST-001", "huge")]
     assert findings == RegorusEngine(tmp_path).evaluate(document)
@@ -362,25 +384,25 @@ def test_tiny_policy_in_a_temp_dir(tmp_path: Path) -> None:
 # -- the server's HTTP behaviour ----------------------------------------------------------------
 
 
-def test_health_and_policy_listing(server_url: str) -> None:
-    assert requests.get(f"{server_url}/health", timeout=10).json() == {}
-    ids = {p["id"] for p in requests.get(f"{server_url}/v1/policies", timeout=10).json()["result"]}
+def test_health_and_policy_listing(server_url: str, api: requests.Session) -> None:
+    assert api.get(f"{server_url}/health", timeout=10).json() == {}
+    ids = {p["id"] for p in api.get(f"{server_url}/v1/policies", timeout=10).json()["result"]}
     assert "uae/gate/gate.rego" in ids
     assert not any(i.endswith("_test.rego") for i in ids)
-    policy = requests.get(f"{server_url}/v1/policies/uae/gate/gate.rego", timeout=10).json()["result"]
+    policy = api.get(f"{server_url}/v1/policies/uae/gate/gate.rego", timeout=10).json()["result"]
     assert policy["raw"] == (POLICY_ROOT / "uae/gate/gate.rego").read_text()
-    assert requests.get(f"{server_url}/v1/policies/nope.rego", timeout=10).status_code == 404
+    assert api.get(f"{server_url}/v1/policies/nope.rego", timeout=10).status_code == 404
 
 
 @pytest.mark.parametrize("body", [b'{"input": ', b"not json", b'{"input": NaN}', b"\xff\xfe\x00", b"[" * 100_000])
-def test_malformed_json_is_400_invalid_parameter(server_url: str, body: bytes) -> None:
-    response = requests.post(f"{server_url}/v1/data/uae/gate/findings", data=body, timeout=10)
+def test_malformed_json_is_400_invalid_parameter(server_url: str, api: requests.Session, body: bytes) -> None:
+    response = api.post(f"{server_url}/v1/data/uae/gate/findings", data=body, timeout=10)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_parameter"
 
 
-def test_non_object_request_body_is_400(server_url: str) -> None:
-    response = requests.post(f"{server_url}/v1/data/uae/gate/findings", json=[1, 2], timeout=10)
+def test_non_object_request_body_is_400(server_url: str, api: requests.Session) -> None:
+    response = api.post(f"{server_url}/v1/data/uae/gate/findings", json=[1, 2], timeout=10)
     assert (response.status_code, response.json()["code"]) == (400, "invalid_parameter")
 
 
@@ -388,8 +410,8 @@ def test_non_object_request_body_is_400(server_url: str) -> None:
     ("method", "path"),
     [("GET", "/"), ("POST", "/v1/query"), ("GET", "/v2/data/x"), ("GET", "/v1/datax"), ("POST", "/health")],
 )
-def test_unknown_paths_are_404(server_url: str, method: str, path: str) -> None:
-    response = requests.request(method, f"{server_url}{path}", timeout=10)
+def test_unknown_paths_are_404(server_url: str, api: requests.Session, method: str, path: str) -> None:
+    response = api.request(method, f"{server_url}{path}", timeout=10)
     assert response.status_code == 404
     assert response.json()["code"] == "resource_not_found"
 
@@ -397,58 +419,57 @@ def test_unknown_paths_are_404(server_url: str, method: str, path: str) -> None:
 @pytest.mark.parametrize(
     "path", ["uae/gate/no_such_rule", "no/such/package", "uae_data/region/nope", 'uae/gate/findings"]; true; x := ["']
 )
-def test_undefined_document_has_no_result(server_url: str, path: str) -> None:
-    response = requests.post(f"{server_url}/v1/data/{path}", json={"input": CASES["compliant-buckets"]}, timeout=10)
-    assert response.status_code == 200
-    assert response.json() == {}
+def test_queries_outside_the_served_set_are_404(server_url: str, api: requests.Session, path: str) -> None:
+    response = api.post(f"{server_url}/v1/data/{path}", json={"input": CASES["compliant-buckets"]}, timeout=10)
+    assert response.status_code == 404
+    assert "evaluates only" in response.json()["message"]
 
 
-def test_data_api_get_post_and_put(server_url: str) -> None:
-    assert requests.get(f"{server_url}/v1/data/uae_data/region/home_region", timeout=10).json() == {
-        "result": "me-central-1"
-    }
-    with serve_in_thread(None) as url:
-        assert requests.put(f"{url}/v1/data/cfg/limits", json={"max": 2}, timeout=10).status_code == 204
+def test_undefined_document_in_the_served_set_has_no_result() -> None:
+    with serve_in_thread(None, queries={"t/over"}) as running, _session(running) as api:
+        assert api.post(f"{running.url}/v1/data/t/over", json={"input": {}}, timeout=10).json() == {}
+
+
+def test_data_api_get_post_and_put(server_url: str, api: requests.Session) -> None:
+    assert api.get(f"{server_url}/v1/data/uae_data/region/home_region", timeout=10).json() == {"result": "me-central-1"}
+    with serve_in_thread(None, queries={"t/over", "u/boom"}) as running, _session(running) as api:
+        url = running.url
+        assert api.put(f"{url}/v1/data/cfg/limits", json={"max": 2}, timeout=10).status_code == 204
         policy = "package t\n\nover contains x if {\n\tsome x in input.values\n\tx > data.cfg.limits.max\n}\n"
-        assert requests.put(f"{url}/v1/policies/t.rego", data=policy, timeout=10).status_code == 200
-        assert requests.post(f"{url}/v1/data/t/over", json={"input": {"values": [1, 3, 5]}}, timeout=10).json() == {
+        assert api.put(f"{url}/v1/policies/t.rego", data=policy, timeout=10).status_code == 200
+        assert api.post(f"{url}/v1/data/t/over", json={"input": {"values": [1, 3, 5]}}, timeout=10).json() == {
             "result": [3, 5]
         }
-        assert requests.get(f"{url}/v1/data/t/over", params={"input": '{"values": [9]}'}, timeout=10).json() == {
+        assert api.get(f"{url}/v1/data/t/over", params={"input": '{"values": [9]}'}, timeout=10).json() == {
             "result": [9]
         }
-        assert requests.post(f"{url}/v1/data/t/over", timeout=10).json() == {
-            "result": []
-        }  # no input: nothing to iterate
-        assert requests.put(f"{url}/v1/data/cfg", data=b"{bad", timeout=10).status_code == 400
-        assert requests.put(f"{url}/v1/policies/", data=policy, timeout=10).status_code == 400
+        assert api.post(f"{url}/v1/data/t/over", timeout=10).json() == {"result": []}  # no input: nothing to iterate
+        assert api.put(f"{url}/v1/data/cfg", data=b"{bad", timeout=10).status_code == 400
+        assert api.put(f"{url}/v1/policies/", data=policy, timeout=10).status_code == 400
         # A module that does not compile is rejected as a whole; the old one keeps answering.
-        bad = requests.put(f"{url}/v1/policies/t.rego", data="package t\nover := \n", timeout=10)
+        bad = api.put(f"{url}/v1/policies/t.rego", data="package t\nover := \n", timeout=10)
         assert (bad.status_code, bad.json()["code"]) == (400, "invalid_parameter")
         assert bad.json()["errors"][0]["code"] == "rego_parse_error"
-        assert requests.post(f"{url}/v1/data/t/over", json={"input": {"values": [4]}}, timeout=10).json() == {
-            "result": [4]
-        }
+        assert api.post(f"{url}/v1/data/t/over", json={"input": {"values": [4]}}, timeout=10).json() == {"result": [4]}
         # Evaluation errors are OPA's 500 internal_error, not a crash.
         assert (
-            requests.put(f"{url}/v1/policies/u.rego", data="package u\nboom := input.a + 1\n", timeout=10).status_code
-            == 200
+            api.put(f"{url}/v1/policies/u.rego", data="package u\nboom := input.a + 1\n", timeout=10).status_code == 200
         )
-        boom = requests.post(f"{url}/v1/data/u/boom", json={"input": {"a": "text"}}, timeout=10)
+        boom = api.post(f"{url}/v1/data/u/boom", json={"input": {"a": "text"}}, timeout=10)
         assert (boom.status_code, boom.json()["code"]) == (500, "internal_error")
-        assert requests.delete(f"{url}/v1/policies/u.rego", timeout=10).status_code == 200
-        assert requests.delete(f"{url}/v1/data/cfg/limits", timeout=10).status_code == 204
-        assert requests.delete(f"{url}/v1/data/cfg/limits", timeout=10).status_code == 404
-        assert requests.get(f"{url}/health", timeout=10).status_code == 200
+        assert api.delete(f"{url}/v1/policies/u.rego", timeout=10).status_code == 200
+        assert api.delete(f"{url}/v1/data/cfg/limits", timeout=10).status_code == 204
+        assert api.delete(f"{url}/v1/data/cfg/limits", timeout=10).status_code == 404
+        assert api.get(f"{url}/health", timeout=10).status_code == 200
 
 
 def test_request_size_limit_is_413() -> None:
     state = OpaState()
-    server = OpaHTTPServer(state, 0, max_body_bytes=1024)
+    server = OpaHTTPServer(state, 0, token=TOKEN, max_body_bytes=1024, queries={"x"})
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        response = requests.post(f"{server.url}/v1/data/x", data=b" " * 2048, timeout=10)
+        response = requests.post(f"{server.url}/v1/data/x", data=b" " * 2048, timeout=10, headers=AUTH)
         assert (response.status_code, response.json()["code"]) == (413, "invalid_parameter")
         assert requests.get(f"{server.url}/health", timeout=10).status_code == 200
     finally:
@@ -460,7 +481,7 @@ def test_refuses_foreign_host_header_and_non_loopback_bind(server_url: str) -> N
     response = requests.get(f"{server_url}/health", headers={"Host": "attacker.example:80"}, timeout=10)
     assert response.status_code == 403
     with pytest.raises(PolicyEngineError, match="127.0.0.1 only"):
-        OpaHTTPServer(OpaState(), 0, host="0.0.0.0")
+        OpaHTTPServer(OpaState(), 0, token=TOKEN, host="0.0.0.0")
 
 
 def test_survives_garbage_on_the_socket(server_url: str) -> None:
@@ -482,20 +503,24 @@ def test_data_ref_quotes_anything_that_is_not_an_identifier() -> None:
     assert data_ref(['a"]; true; x := ["']) == '["a\\"]; true; x := [\\""]'
 
 
-def test_command_line_entry_point_prints_the_url() -> None:
+def test_command_line_entry_point_prints_the_url_and_writes_a_private_token(tmp_path: Path) -> None:
+    token_file = tmp_path / "private" / "opa-token"
+    env = {k: v for k, v in os.environ.items() if k != "PLATFORM_OPA_TOKEN"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "platformctl.gate.opa_server", "--port", "0", "--policies", str(POLICY_ROOT)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+        [sys.executable, "-m", "platformctl.gate.opa_server", "--port", "0", "--policies", str(POLICY_ROOT),
+         "--token-file", str(token_file)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in line, process.stderr.read() if process.poll() is not None else line
         url = line.split("listening on ", 1)[1].split()[0]
-        with OpaServerEngine(url) as engine:
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert stat.S_IMODE(token_file.parent.stat().st_mode) == 0o700
+        with OpaServerEngine(url, retries=0) as anonymous, pytest.raises(PolicyEngineError, match="HTTP 401"):
+            anonymous.evaluate(CASES["everything"])
+        with OpaServerEngine(url, token=token_file.read_text().strip()) as engine:
             assert engine.evaluate(CASES["everything"]) == RegorusEngine(POLICY_ROOT).evaluate(CASES["everything"])
     finally:
         process.terminate()
@@ -516,8 +541,8 @@ def test_client_raises_when_server_is_down() -> None:
 def test_client_raises_when_the_policies_are_missing(tmp_path: Path) -> None:
     (tmp_path / "other.rego").write_text("package other\n\nallow := true\n")
     with (
-        serve_in_thread(tmp_path) as url,
-        OpaServerEngine(url) as engine,
+        serve_in_thread(tmp_path) as running,
+        OpaServerEngine(running.url, token=running.token) as engine,
         pytest.raises(PolicyEngineError, match="undefined"),
     ):
         engine.evaluate(CASES["compliant-buckets"])
@@ -598,3 +623,79 @@ def test_client_rejects_bad_urls(url: str) -> None:
 def test_client_rejects_input_that_is_not_normalized(opa: OpaServerEngine) -> None:
     with pytest.raises(PolicyEngineError, match="normalized"):
         opa.evaluate({"steps": []})
+
+
+# -- hardening: token, fixed queries, read-only policies, bounded resources ---------------------
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": "Basic x"}]
+)
+def test_requests_without_the_token_are_401(server: RunningServer, headers: dict[str, str]) -> None:
+    query = requests.post(f"{server.url}/v1/data/uae/gate/findings", json={"input": {}}, headers=headers, timeout=10)
+    assert (query.status_code, query.json()["code"]) == (401, "unauthorized")
+    put = requests.put(f"{server.url}/v1/policies/uae/gate/gate.rego", data="package uae.gate\nfindings := set()\n",
+                       headers=headers, timeout=10)  # fmt: skip
+    assert put.status_code == 401
+    assert requests.get(f"{server.url}/v1/policies", headers=headers, timeout=10).status_code == 401
+    assert requests.get(f"{server.url}/health", headers=headers, timeout=10).status_code == 200
+
+
+def test_a_server_started_with_policies_refuses_to_replace_them(server: RunningServer, api: requests.Session) -> None:
+    allow_everything = "package uae.gate\n\nfindings := set()\n"
+    response = api.put(f"{server.url}/v1/policies/uae/gate/gate.rego", data=allow_everything, timeout=10)
+    assert (response.status_code, response.json()["code"]) == (403, "unauthorized")
+    assert api.put(f"{server.url}/v1/data/uae_data", json={}, timeout=10).status_code == 403
+    assert api.delete(f"{server.url}/v1/policies/uae/gate/gate.rego", timeout=10).status_code == 403
+    findings = api.post(f"{server.url}/v1/data/uae/gate/findings", json={"input": CASES["everything"]}, timeout=60)
+    assert len(findings.json()["result"]) > 0
+
+
+def test_distinct_data_paths_do_not_grow_the_server(server: RunningServer, api: requests.Session) -> None:
+    engines = server.state.engines_open
+    for n in range(200):
+        assert api.post(f"{server.url}/v1/data/uae/p{n}", json={"input": {}}, timeout=10).status_code == 404
+    assert server.state.engines_open == engines == 1
+
+
+def test_replaced_engines_are_closed() -> None:
+    with serve_in_thread(None, queries={"t/value"}) as running, _session(running) as api:
+        for n in range(15):
+            assert api.put(f"{running.url}/v1/policies/t.rego", data=f"package t\n\nvalue := {n}\n", timeout=30).ok
+        assert api.post(f"{running.url}/v1/data/t/value", json={}, timeout=10).json() == {"result": 14}
+        assert running.state.engines_open == 1
+    assert running.state.engines_open == 0
+
+
+def test_connections_beyond_the_limit_get_503_and_the_server_recovers() -> None:
+    state = OpaState()
+    server = OpaHTTPServer(state, 0, token=TOKEN, max_connections=2)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    idle = [socket.create_connection((host, port), timeout=10) for _ in range(2)]
+    try:
+        with socket.create_connection((host, port), timeout=10) as third:
+            third.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert third.recv(64).startswith(b"HTTP/1.1 503")
+    finally:
+        for sock in idle:
+            sock.close()
+    try:
+        for _ in range(50):  # the idle connections' threads notice the close and free their slots
+            try:
+                if requests.get(f"{server.url}/health", timeout=10).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            threading.Event().wait(0.1)
+        assert requests.get(f"{server.url}/health", timeout=10).status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+        state.close()
+
+
+def test_short_tokens_are_refused() -> None:
+    with pytest.raises(PolicyEngineError, match="at least 16"):
+        OpaHTTPServer(OpaState(), 0, token="short")

@@ -275,6 +275,9 @@ MUTATIONS: dict[str, tuple[Callable[[Platform], str], tuple[str, ...]]] = {
 def _namespace_only(p: Platform) -> None:
     keep = {k for k in p.urns if k.startswith(("ns-", "np-", "cm-"))}
     p.remove(*(k for k in list(p.urns) if k not in keep))
+    # The cluster lives in another stack: its region is declared in reviewed stack config
+    # (docs/gate-input.md); without it the objects' region is unknown (UAE-RES-016).
+    p.config["falcon-ml:kubernetesClusterRegion"] = "me-central-1"
 
 
 def _kinds_without_checks(p: Platform) -> None:

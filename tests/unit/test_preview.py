@@ -128,8 +128,11 @@ def test_unknown_resource_types_and_packages_pass_through() -> None:
     assert pet["package"] == "random" and pet["region"] is None and pet["tags"] is None
 
 
-def test_stack_flag_overrides_the_urn_stack() -> None:
-    assert normalize(doc(), stack="prod-eu")["stack"] == "prod-eu"
+def test_stack_flag_must_match_the_urn_stack() -> None:
+    assert normalize(doc(), stack="prod")["stack"] == "prod"
+    assert normalize(doc(), stack="acme/uae-ml-platform/prod")["stack"] == "prod"
+    with pytest.raises(PreviewFormatError, match="does not match the preview"):
+        normalize(doc(), stack="prod-eu")
 
 
 BAD_DOCUMENTS: list[tuple[str, Any]] = [

@@ -94,6 +94,15 @@ def test_stack_scoped_waiver() -> None:
         (waiver_yaml(rule="everything"), "not a rule id"),
         (waiver_yaml(urn='"*"'), "URN pattern"),
         (waiver_yaml(urn='"urn:pulumi:*"'), "URN pattern"),
+        (waiver_yaml(urn='"urn:pulumi:?*"'), "URN pattern"),
+        (waiver_yaml(urn='"urn:pulumi:*::uae-ml-platform::*::legacy"'), "stack segment"),
+        (waiver_yaml(urn='"urn:pulumi:pro?::uae-ml-platform::*::legacy"'), "stack segment"),
+        (waiver_yaml(urn='"urn:pulumi:prod::*::*::legacy"'), "project segment"),
+        (waiver_yaml(urn='"urn:pulumi:prod::uae-ml-platform::*::*"'), "type or a resource name"),
+        (waiver_yaml(urn='"urn:pulumi:prod::uae-ml-platform::*$*::?*"'), "type or a resource name"),
+        (waiver_yaml(urn='"urn:pulumi:prod::uae-ml-platform::[a-z]*::*"'), "type or a resource name"),
+        (waiver_yaml() + "    expires: 2026-12-31\n", "duplicate key 'expires'"),
+        (waiver_yaml().replace("waivers:", "waivers: []\nwaivers:"), "duplicate key 'waivers'"),
         (waiver_yaml(reason="because"), "explain"),
         (waiver_yaml(approver="me"), "unknown field"),
         (waiver_yaml(stacks="prod"), "list of stack names"),
@@ -102,6 +111,28 @@ def test_stack_scoped_waiver() -> None:
 def test_malformed_waivers_are_errors(text: str, message: str) -> None:
     with pytest.raises(WaiverError, match=message):
         parse_waivers(text, TODAY)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "urn:pulumi:prod::uae-ml-platform::*::legacy",
+        "urn:pulumi:prod::uae-ml-platform::*$aws:s3/bucket:Bucket::*",
+        "urn:pulumi:prod::uae-ml-platform::uae:data:Lake$aws:s3/bucket:Bucket::leg*",
+    ],
+)
+def test_concrete_waiver_patterns_are_accepted_and_match(pattern: str) -> None:
+    waivers = parse_waivers(waiver_yaml(urn=f'"{pattern}"'), TODAY)
+    f = finding()
+    apply_waivers([f], waivers, TODAY)
+    assert f.waived
+
+
+def test_a_waiver_never_reaches_another_stack_through_its_pattern() -> None:
+    waivers = parse_waivers(waiver_yaml(urn='"urn:pulumi:dev::uae-ml-platform::*::legacy"'), TODAY)
+    f = finding()
+    apply_waivers([f], waivers, TODAY)
+    assert f.blocking
 
 
 def test_empty_file_means_no_waivers() -> None:

@@ -3,6 +3,9 @@ package lib.aws
 
 # Parent-package rules are referenced as data.lib.* (not through `import data.lib`): regorus
 # 0.13 mis-resolves the alias from a child package of `lib` in some evaluation orders.
+# Packages whose resources a provider places in an AWS region (preview.REGION_CONFIG_KEYS).
+region_packages := {"aws", "aws-native"}
+
 bucket_types := {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}
 
 # The region field of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE), when it names a region.

@@ -48,10 +48,31 @@ _live(r) if {
 }
 
 # Live resources grouped by type, computed once per evaluation (functions are not memoized):
-# type -> {position in input.resources: resource}. One object.union_n over one comprehension is a
-# single pass in both engines; a comprehension per type scans every resource once per type in
-# regorus, and a partial (ref-head) rule is slow to build in OPA.
-_live_by_type := object.union_n([{r.type: {i: r}} | some i, r in input.resources; _live(r)])
+# type -> {position in input.resources: resource}. Built in O(n log n): one sort of [type, position]
+# pairs, then each type's run is sliced out of the sorted array. (object.union_n over per-resource
+# singletons re-copies a type's growing object at each merge, quadratic in resources of one type;
+# a comprehension per type rescans every resource once per type.)
+_live_positions := sort([[r.type, i] | some i, r in input.resources; _live(r)])
+
+# Where each type's run starts in _live_positions (the first entry, and every change of type).
+_type_starts := [k | some k, entry in _live_positions; _starts_run(k, entry)]
+
+_starts_run(0, _) := true
+
+_starts_run(k, entry) if {
+	k > 0
+	_live_positions[k - 1][0] != entry[0]
+}
+
+_run_end(j) := _type_starts[j + 1] if {
+	j + 1 < count(_type_starts)
+} else := count(_live_positions)
+
+_live_by_type := {_live_positions[start][0]: {entry[1]: input.resources[entry[1]] |
+	some entry in array.slice(_live_positions, start, _run_end(j))
+} |
+	some j, start in _type_starts
+}
 
 # Live resources of one type (an object keyed by position): `some r in live_of_type(t)`, `count`.
 live_of_type(type) := object.get(_live_by_type, type, {})
@@ -82,6 +103,18 @@ opaque_along(obj, path) := kind if {
 	some i in numbers.range(1, count(path))
 	kind := opaque_kind(object.get(obj, array.slice(path, 0, i), null))
 }
+
+# The reader's computed facts (the `network` rules, docs/gate-input.md) spell an unreadable value
+# "unknown" or "secret" where raw inputs carry the sentinel or "[secret]": `unverifiable` gives the
+# kind for either, and is undefined for a readable value (ADR 0006).
+unverifiable(value) := opaque_kind(value) if {
+	is_opaque(value)
+} else := value if {
+	value in {"unknown", "secret"}
+}
+
+# The one wording of an ADR 0006 finding: "<what> cannot be verified at preview time (<kind>)".
+cannot_verify_text(kind) := sprintf("cannot be verified at preview time (%s)", [kind])
 
 # "Is set" semantics: a computed value counts as set; missing, null, false, "" and empties do not.
 has_value(value) if is_unknown(value)

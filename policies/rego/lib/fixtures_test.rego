@@ -150,6 +150,21 @@ default_deny(namespace) := k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", 
 # Findings of `rule_id` among `findings`.
 of_rule(findings, rule_id) := {f | some f in findings; f.rule_id == rule_id}
 
+# The reader's `network` fact for one CIDR rule (platformctl/gate/exposure.py derives it from the
+# rule's CIDR strings; tests/unit/test_exposure.py proves that part).
+net_rule(direction, protocol, from, to, exposure) := {
+	"direction": direction,
+	"protocol": protocol,
+	"from": from,
+	"to": to,
+	"exposure": exposure,
+	"sources": [exposure],
+	"action": "allow",
+}
+
+# `r` with the `network` fact of a security group ("security_group") or network ACL ("network_acl").
+with_rules(r, kind, rules) := object.union(r, {"network": {"kind": kind, "rules": rules}})
+
 # One resource per shape that embeds a pod spec outside the built-in workload kinds: CRDs, older
 # apiVersions, *Patch kinds, Lists, Argo templates, KServe components. Rules find pod specs by
 # structure, so each must be judged like a Deployment (findings on the embedding resource).

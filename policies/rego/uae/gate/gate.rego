@@ -13,17 +13,17 @@ import data.uae.res
 
 findings := (((((_residency | _encryption) | _network) | _identity) | _kubernetes) | _operations)
 
-_residency := (((((((((((((res.providers.deny | res.resource_region.deny) | res.default_provider.deny)
+_residency := ((((((((((((((res.providers.deny | res.resource_region.deny) | res.default_provider.deny)
 	| res.subnets.deny) | res.s3_replication.deny) | res.dynamodb_replicas.deny)
 	| res.kms_multi_region.deny) | res.ecr_replication.deny) | res.backup_copy.deny)
-	| res.log_delivery.deny) | res.global_edge.deny) | res.gpu_families.deny) | res.arn_regions.deny) | res.provider_endpoints.deny) | res.nested_regions.deny
+	| res.log_delivery.deny) | res.global_edge.deny) | res.gpu_families.deny) | res.arn_regions.deny) | res.provider_endpoints.deny) | res.nested_regions.deny) | res.kubernetes_cluster_region.deny
 
 _encryption := ((((((((((enc.s3_encryption.deny | enc.s3_public_access.deny) | enc.s3_versioning.deny)
 	| enc.s3_bucket_policy.deny) | enc.s3_acl.deny) | enc.eks_secrets.deny) | enc.msk.deny)
 	| enc.elasticache.deny) | enc.kms_rotation.deny) | enc.rds.deny) | enc.ebs.deny)
 
-_network := (((net.security_group_ingress.deny | net.vpc_flow_logs.deny) | net.k8s_default_deny.deny)
-	| net.eks_endpoint.deny) | net.rds_public.deny
+_network := ((((net.security_group_ingress.deny | net.vpc_flow_logs.deny) | net.k8s_default_deny.deny)
+	| net.eks_endpoint.deny) | net.rds_public.deny) | net.network_acl_admin_ports.deny
 
 _identity := ((iam.wildcard_policy.deny | iam.admin_attachment.deny) | iam.access_keys.deny) | iam.msk_client_auth.deny
 
@@ -46,7 +46,7 @@ unjudged contains r.urn if {
 	not _judged(r)
 }
 
-_judged(r) if r.package == "aws"
+_judged(r) if r.package in data.lib.aws.region_packages
 
 _judged(r) if r.type in data.lib.k8s.judged_types
 

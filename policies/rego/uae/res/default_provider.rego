@@ -5,8 +5,9 @@ import data.lib
 # METADATA
 # title: Every AWS resource resolves to me-central-1 through its provider
 # description: >-
-#   A resource's region is its provider's: an explicit provider's `region`, or for the default
-#   provider stack config `aws:region` or, when unset, the deploying environment. Each resource
+#   A resource's region is its provider's (aws and aws-native): an explicit provider's `region`, or
+#   for the engine's default provider stack config `aws:region` (`aws-native:region`) or, when
+#   unset, the deploying environment. An explicit provider without `region` is "unknown". Each resource
 #   created through a provider outside me-central-1 (or whose region is not known) is reported on
 #   the resource itself, beside the provider finding (UAE-RES-001).
 # custom:
@@ -18,7 +19,7 @@ import data.lib
 #     and set pulumi:disable-default-providers in the stack config.
 deny contains f if {
 	some r in lib.live_resources
-	r.package == "aws"
+	r.package in data.lib.aws.region_packages
 	r.region_source in {"config", "unknown", "provider"}
 	region := object.get(r, "region", null)
 	region != lib.home_region
@@ -35,4 +36,5 @@ _via := {
 }
 
 _shown(region) := "<unset>" if is_null(region)
+else := lib.cannot_verify_text(lib.unverifiable(region)) if lib.unverifiable(region)
 else := region

@@ -19,16 +19,30 @@ import data.lib
 #     availability zones and in-region backups instead of another region.
 deny contains f if {
 	some r in lib.live_resources
-	r.package == "aws"
+	r.package in data.lib.aws.region_packages
 	_maybe_foreign(lib.inputs_text[r.urn])
 	walk(r.inputs, [path, value])
 	is_string(value)
 	_region_path(path)
-	regex.match(_region_value, value)
+	regex.match(_region_value, lower(value))
 	value != lib.home_region
 	f := lib.finding("UAE-RES-015", r, sprintf(
 		"%s %q input %s names region %s",
 		[r.type, r.name, concat(".", [sprintf("%v", [p]) | some p in path]), value],
+	))
+}
+
+# A region field whose value is unknown or secret: where the data goes cannot be shown (ADR 0006).
+deny contains f if {
+	some r in lib.live_resources
+	r.package in data.lib.aws.region_packages
+	_maybe_hidden(lib.inputs_text[r.urn])
+	walk(r.inputs, [path, value])
+	why := lib.unverifiable(value)
+	_region_path(path)
+	f := lib.finding("UAE-RES-015", r, sprintf(
+		"%s %q input %s: the region %s",
+		[r.type, r.name, concat(".", [sprintf("%v", [p]) | some p in path]), lib.cannot_verify_text(why)],
 	))
 }
 
@@ -46,6 +60,7 @@ _multi_region_types := {
 	"aws:networkmanager/globalNetwork:GlobalNetwork",
 }
 
+# Compared lower-cased: "EU-WEST-1" is a region to AWS SDKs and must not slip past the rule.
 _region_value := `^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`
 
 # A field whose name says it holds a region, anywhere in the inputs, except the top-level `region`
@@ -70,8 +85,13 @@ _region_key(key) if {
 }
 
 # A cheap filter before the walk: a region-like string other than the home region anywhere in the
-# inputs' JSON text (region names are never escaped in JSON).
+# inputs' JSON text, in any letter case (region names are never escaped in JSON).
 _maybe_foreign(text) if {
-	some found in regex.find_n(`"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]"`, text, -1)
+	some found in regex.find_n(`"(?i)[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]"`, text, -1)
 	found != sprintf("%q", [lib.home_region])
 }
+
+# The second walk runs only where a region-like key holds the unknown or secret marker.
+_maybe_hidden(text) if regex.match(`(?i)region[a-z]*":\s*"(\[secret\]|04da6b54-80e4-46f7-96ec-b56ff0331ba9)"`, text)
+
+_maybe_hidden(text) if regex.match(`(?i)regions":\s*\[[^\]]*"(\[secret\]|04da6b54-80e4-46f7-96ec-b56ff0331ba9)"`, text)

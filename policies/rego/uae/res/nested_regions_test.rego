@@ -36,3 +36,29 @@ test_uae_res_015_denies_multi_region_constructs if {
 	findings := nested_regions.deny with input as fx.prod([global])
 	{f.urn | some f in findings} == {global.urn}
 }
+
+test_uae_res_015_denies_upper_case_replica_region if {
+	secret := _secret([{"region": "EU-WEST-1"}])
+	f_findings := nested_regions.deny with input as fx.prod([secret])
+	some f in f_findings
+	contains(f.message, "EU-WEST-1")
+}
+
+test_uae_res_015_denies_secret_or_unknown_replica_region if {
+	hidden := _secret([{"region": "[secret]"}])
+	f_findings := nested_regions.deny with input as fx.prod([hidden])
+	some f in f_findings
+	contains(f.message, "cannot be verified at preview time (secret)")
+	computed := _secret([{"region": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}])
+	g_findings := nested_regions.deny with input as fx.prod([computed])
+	some g in g_findings
+	contains(g.message, "cannot be verified at preview time (unknown)")
+}
+
+test_uae_res_015_denies_aws_native_replica_abroad if {
+	table := object.union(
+		fx.aws("aws-native:dynamodb:GlobalTable", "features", {"replicas": [{"region": "me-central-1"}, {"region": "eu-west-1"}]}),
+		{"package": "aws-native"},
+	)
+	count(nested_regions.deny) == 1 with input as fx.prod([table])
+}

@@ -5,9 +5,11 @@ import data.lib
 # METADATA
 # title: AWS providers are pinned to me-central-1
 # description: >-
-#   Every AWS provider, explicit or default, must target the home region (me-central-1, the only
-#   UAE region). A provider elsewhere, or one whose region is left to the environment, places
-#   every resource it manages outside the UAE.
+#   Every AWS provider (packages aws and aws-native), explicit or default, must target the home
+#   region (me-central-1, the only UAE region). A provider elsewhere, or one whose region is left
+#   to the environment (an explicit provider without `region` takes AWS_REGION from the deployer),
+#   places every resource it manages outside the UAE. A region that is unknown or secret cannot be
+#   verified at preview time (ADR 0006).
 # custom:
 #   id: UAE-RES-001
 #   severity: critical
@@ -17,16 +19,16 @@ import data.lib
 #     forgotten provider fails instead of falling back to another region.
 deny contains f if {
 	some p in input.providers
-	p.package == "aws"
+	p.package in data.lib.aws.region_packages
 	not p.op in lib.removal_ops
 	region := object.get(p, "region", null)
 	region != lib.home_region
 	f := lib.finding("UAE-RES-001", p, sprintf(
-		"AWS provider %q targets region %v, not %s",
-		[object.get(p, "name", p.urn), _shown(region), lib.home_region],
+		"%s provider %q targets region %v, not %s",
+		[p.package, object.get(p, "name", p.urn), _shown(region), lib.home_region],
 	))
 }
 
 _shown(region) := "<unset>" if is_null(region)
-else := "<unknown at preview>" if lib.is_unknown(region)
+else := sprintf("that %s", [lib.cannot_verify_text(lib.unverifiable(region))]) if lib.unverifiable(region)
 else := region

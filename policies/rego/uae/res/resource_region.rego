@@ -24,5 +24,5 @@ deny contains f if {
 	))
 }
 
-_shown(region) := "<unknown at preview>" if lib.is_unknown(region)
+_shown(region) := sprintf("a value that %s", [lib.cannot_verify_text(lib.unverifiable(region))]) if lib.unverifiable(region)
 else := region
