@@ -11,6 +11,7 @@ import pytest
 
 from platformctl.gate.checkov_runner import (
     CheckovError,
+    WorkerProcess,
     build_request,
     call_worker,
     checkov_python,
@@ -361,3 +362,14 @@ def test_batch_runs_every_preview_in_one_worker(tmp_path: Path) -> None:
     assert ("CKV_K8S_16", first["resources"][0]["urn"]) in {(f.rule_id, f.urn) for f in results[0].findings}
     assert all(f.urn == second["resources"][0]["urn"] for f in results[1].findings)
     assert not any(f.enforced for f in results[1].findings if f.rule_id == "CKV_K8S_16")
+
+
+def test_a_worker_started_early_is_stopped_when_the_gate_never_needs_it() -> None:
+    """run_gate starts the worker before reading previews; a failure before the scan must not leave it running."""
+    worker = WorkerProcess()
+    process = worker._process
+    assert process is not None and process.poll() is None
+    worker.close()
+    assert process.returncode is not None
+    with pytest.raises(CheckovError, match="already used or closed"):
+        worker.exchange({"plan": {}})
