@@ -58,7 +58,7 @@ deny contains f if {
 	path[count(path) - 1] == "image"
 	is_string(image)
 	not _in_region_image(image)
-	not image in _container_images[r.urn]
+	not _judged_container_image(r.urn, image)
 	f := lib.finding("UAE-K8S-015", r, sprintf(
 		"%s %q names image %q (at %s) from outside ECR in %s",
 		[r.type, r.name, image, concat(".", [sprintf("%v", [p]) | some p in path]), lib.home_region],
@@ -97,3 +97,5 @@ _foreign_chart(chart) if {
 	chart != lib.unknown
 	contains(chart, "/")
 }
+
+_judged_container_image(urn, image) if image in _container_images[urn]

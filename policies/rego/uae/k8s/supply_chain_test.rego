@@ -29,7 +29,7 @@ test_uae_k8s_015_allows_public_chart_in_dev if {
 }
 
 test_uae_k8s_015_allows_in_region_image_in_custom_resource if {
-	count(supply_chain.deny) == 0 with input as fx.prod([_train_job(sprintf("%s/uae-ml-prod/training@sha256:%s", [_ecr, "ab"]))])
+	count(supply_chain.deny) == 0 with input as fx.prod([_cache(sprintf("%s/uae-ml-prod/mirror/cache@sha256:%s", [_ecr, "ab"]))])
 }
 
 test_uae_k8s_015_denies_oci_chart_outside_ecr if {
@@ -53,15 +53,21 @@ test_uae_k8s_015_denies_unknown_environment_like_prod if {
 	count(supply_chain.deny) == 1 with input as fx.doc("qa", [release])
 }
 
+# A custom resource that names an image outside any container shape (a model cache warmer).
+_cache(image) := fx.k8s("kubernetes:cache.platform.example/v1:ModelCache", "credit-risk-cache", {
+	"metadata": {"name": "credit-risk-cache", "namespace": "serving"},
+	"spec": {"warmer": {"image": image}, "models": ["credit-risk"]},
+})
+
 test_uae_k8s_015_denies_public_image_in_custom_resource if {
-	findings := supply_chain.deny with input as fx.prod([_train_job("docker.io/pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime")])
+	findings := supply_chain.deny with input as fx.prod([_cache("docker.io/library/busybox:1.36")])
 	count(findings) == 1
 	some f in findings
-	contains(f.message, "spec.trainer.image")
+	contains(f.message, "spec.warmer.image")
 }
 
 test_uae_k8s_015_denies_computed_host_in_custom_resource if {
-	count(supply_chain.deny) == 1 with input as fx.prod([_train_job("04da6b54-80e4-46f7-96ec-b56ff0331ba9/training:1")])
+	count(supply_chain.deny) == 1 with input as fx.prod([_cache("04da6b54-80e4-46f7-96ec-b56ff0331ba9/cache:1")])
 }
 
 test_uae_k8s_015_allows_recognised_container_left_to_uae_k8s_009 if {
