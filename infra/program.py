@@ -27,6 +27,7 @@ from infra.components import (
     RegistryArgs,
 )
 from infra.config import PlatformConfig
+from infra.platform_services import data_service_inputs, deploy_platform_services
 from infra.providers import aws_provider
 from infra.services import build_data_services
 
@@ -117,9 +118,14 @@ def build(cfg: PlatformConfig) -> dict[str, pulumi.Output]:
         cfg, aws_provider=provider, account_id=account_id, keys=keys, network=network, cluster=cluster,
         log_retention_days=retention,
     )  # fmt: skip
+    services = deploy_platform_services(
+        cfg, aws_provider=provider, account_id=account_id, keys=keys, network=network, cluster=cluster,
+        node_pools=node_pools, registry=registry, data=data_service_inputs(data_services), after=(addons,),
+    )  # fmt: skip
 
     return {
         **data_services.outputs,
+        **services,
         "region": pulumi.Output.from_input(cfg.region),
         "vpc_id": network.vpc_id,
         "private_subnet_ids": network.private_subnet_ids,

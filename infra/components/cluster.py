@@ -38,6 +38,9 @@ ADDON_VERSIONS: dict[str, dict[str, str]] = {
 # DaemonSets that must exist before nodes can become Ready (the cluster is created without the
 # self-managed defaults); Deployments (coredns, EBS CSI controller) need nodes and come after them.
 BEFORE_COMPUTE_ADDONS = ("vpc-cni", "kube-proxy")
+# The VPC CNI enforces Kubernetes NetworkPolicies only with its network-policy agent switched on;
+# without it every default-deny policy of the platform namespaces would be silently ignored.
+ADDON_CONFIGURATION = {"vpc-cni": json.dumps({"enableNetworkPolicy": "true"})}
 AFTER_COMPUTE_ADDONS = ("coredns", "aws-ebs-csi-driver")
 
 
@@ -202,6 +205,7 @@ class Cluster(pulumi.ComponentResource):
                 cluster_name=self.cluster.name,
                 addon_name=addon,
                 addon_version=versions[addon],
+                configuration_values=ADDON_CONFIGURATION.get(addon),
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 opts=child,

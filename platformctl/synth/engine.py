@@ -9,6 +9,7 @@ unknown. `preview_document` then lays the requests out in the engine's JSON shap
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import threading
@@ -54,6 +55,13 @@ class OfflineMocks(pulumi_mocks.Mocks):
                 "id": HOME_REGION,
                 "endpoint": f"ec2.{HOME_REGION}.amazonaws.com",
             }
+        if token == "aws:ecr/getImage:getImage":
+            # Like the account id above: offline synthesis has no registry to ask, so the digest of a
+            # mirrored image is a stand-in derived from repository and tag (stable, sha256-shaped).
+            # A real `pulumi preview` reads the pushed image's digest from ECR in me-central-1.
+            ref = f"{args.args.get('repositoryName')}:{args.args.get('imageTag')}"
+            digest = "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
+            return {**dict(args.args), "imageDigest": digest, "id": ref}
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"names": ZONES, "zoneIds": ZONE_IDS, "id": HOME_REGION, "groupNames": [HOME_REGION]}
         raise SynthesisError(

@@ -206,3 +206,20 @@ def test_the_pulumi_entry_point_fails_with_the_config_message() -> None:
     raw = {**read_stack_config("dev"), "aws:region": "me-south-1"}
     with pytest.raises(pulumi.RunError, match="aws:region: 'me-south-1' is outside the UAE"):
         _run_entry_point(raw, "dev")
+
+
+def test_prod_has_the_platform_services_on_the_cluster() -> None:
+    states = _states(preview("prod"))
+    releases = {s["inputs"]["name"] for s in states if s["type"] == "kubernetes:helm.sh/v3:Release"}
+    assert {"kserve", "kube-prometheus-stack", "cert-manager", "karpenter", "kubeflow-trainer"} <= releases
+    assert [s for s in states if s["type"] == "kubernetes:serving.kserve.io/v1beta1:InferenceService"]
+    deny_all = {
+        s["inputs"]["metadata"]["namespace"]
+        for s in states
+        if s["type"] == "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+        and s["inputs"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    }
+    workload_namespaces = {"serving", "features", "training", "streaming", "observability", "pipelines", "registry"}
+    assert workload_namespaces <= deny_all
+    k8s_states = [s for s in states if s["type"].startswith("kubernetes:")]
+    assert all("pulumi:providers:kubernetes::cluster-k8s::" in s["provider"] for s in k8s_states)

@@ -103,6 +103,18 @@ def _default_provider_resource(doc: Doc) -> str:
     return add(doc, "aws:sqs/queue:Queue", "events", {"name": "events"}, provider=default)
 
 
+RELEASE = "kubernetes:helm.sh/v3:Release"
+ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
+TRAIN_JOB = "kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob"
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+
+def _drop(doc: Doc, type_: str, name: str) -> str:
+    urn = find(doc, type_, name)["urn"]
+    doc["steps"] = [s for s in doc["steps"] if s["urn"] != urn]
+    return STACK
+
+
 def _remove(doc: Doc, type_: str) -> str:
     doc["steps"] = [s for s in doc["steps"] if s["newState"]["type"] != type_]
     return STACK
@@ -385,6 +397,48 @@ MUTATIONS: dict[str, tuple[Callable[[Doc], str], set[str] | None]] = {
     ),
     "no-resource-limits": (_pod({"resources": {}}), None),
     "secret-in-env": (_pod({"env": [{"name": "DB_PASSWORD", "value": "hunter2"}]}), None),
+    # platform services on the cluster
+    "helm-chart-from-public-registry": (
+        edit(RELEASE, "serving-kserve", lambda i: i.update(chart="oci://ghcr.io/kserve/charts/kserve")),
+        None,
+    ),
+    "helm-chart-repository-elsewhere": (
+        edit(
+            RELEASE,
+            "observability-kube-prometheus-stack",
+            lambda i: i.update(
+                chart="kube-prometheus-stack",
+                repositoryOpts={"repo": "https://prometheus-community.github.io/helm-charts"},
+            ),
+        ),
+        None,
+    ),  # fmt: skip
+    "training-image-from-docker-hub": (
+        edit(
+            TRAIN_JOB,
+            "training-credit-risk",
+            lambda i: i["spec"]["trainer"].update(image="docker.io/pytorch/pytorch:2.7.1"),
+        ),
+        None,
+    ),  # fmt: skip
+    "inference-single-replica": (
+        edit(ISVC, "serving-credit-risk", lambda i: i["spec"]["predictor"].update(minReplicas=1)),
+        None,
+    ),
+    "predictor-as-root": (
+        edit(
+            ISVC,
+            "serving-credit-risk",
+            lambda i: i["spec"]["predictor"]["containers"][0]["securityContext"].update(
+                runAsNonRoot=False, runAsUser=0
+            ),
+        ),
+        None,
+    ),  # fmt: skip
+    "serving-namespace-without-default-deny": (
+        lambda d: _drop(d, NETPOL, "baseline-serving-default-deny-all"),
+        {f"{ISVC}::serving-credit-risk"},
+    ),
     # operations
     "missing-owner-tags": (_strip_default_tags, None),
     "prod-delete-stateful": (lambda d: set_op(d, "aws:kms/key:Key", "keys-data-lake", "delete"), None),
@@ -417,9 +471,11 @@ EXPECTED_RULES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(["iam-star-star", "admin-attachment", "iam-access-key"], ("UAE-IAM-", "CKV_AWS_")),
     **dict.fromkeys(
         ["gpu-node-group-untainted", "privileged-pod", "image-from-docker-hub", "image-latest-tag", "no-resource-limits",
-         "secret-in-env"],
+         "secret-in-env", "helm-chart-from-public-registry", "helm-chart-repository-elsewhere",
+         "training-image-from-docker-hub", "inference-single-replica", "predictor-as-root"],
         ("UAE-K8S-", "CKV_K8S_"),
     ),
+    "serving-namespace-without-default-deny": ("UAE-NET-",),
     **dict.fromkeys(
         ["missing-owner-tags", "prod-delete-stateful", "prod-replace-cluster", "no-guardduty", "trail-without-validation",
          "eks-no-audit-logs"],

@@ -6,6 +6,7 @@ Every registered resource is recorded with its type, name, camelCase inputs, pro
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +29,11 @@ from infra.config import PROJECT, PlatformConfig, parse_config  # noqa: E402
 ACCOUNT_ID = "123456789012"
 OIDC_ISSUER = "https://oidc.eks.me-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 MOCK_GENERATED_PASSWORD = "generated-by-random-password-under-mocks"
+
+
+def image_digest(repository: str, tag: str) -> str:
+    """The digest the mocked ECR reports for one pushed image (stable, distinct per image)."""
+    return "sha256:" + hashlib.sha256(f"{repository}:{tag}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,18 @@ class _Mocks(pulumi.runtime.Mocks):
             state |= {"latestVersion": 1}
         elif args.typ == "aws:kms/key:Key":
             state |= {"keyId": f"{args.name}-key-id"}
+        elif args.typ == "aws:amp/workspace:Workspace":
+            state |= {
+                "prometheusEndpoint": f"https://aps-workspaces.me-central-1.amazonaws.com/workspaces/ws-{args.name}/"
+            }
+        elif args.typ == "aws:rds/instance:Instance":
+            identifier = args.inputs.get("identifier")
+            state |= {
+                "endpoint": f"{identifier}.abcdefghijkl.me-central-1.rds.amazonaws.com:5432",
+                "masterUserSecrets": [
+                    {"secretArn": f"arn:aws:secretsmanager:me-central-1:{ACCOUNT_ID}:secret:rds!db-{identifier}-AbCdEf"}
+                ],
+            }
         elif args.typ == "random:index/randomPassword:RandomPassword":
             state |= {"result": MOCK_GENERATED_PASSWORD}
         elif args.typ == "aws:elasticache/replicationGroup:ReplicationGroup":
@@ -95,6 +113,9 @@ class _Mocks(pulumi.runtime.Mocks):
                 "id": ACCOUNT_ID,
                 "userId": "AROAEXAMPLE",
             }
+        if args.token == "aws:ecr/getImage:getImage":
+            repository, tag = args.args["repositoryName"], args.args["imageTag"]
+            return {**dict(args.args), "id": f"{repository}:{tag}", "imageDigest": image_digest(repository, tag)}
         raise NotImplementedError(f"unexpected invoke {args.token}: answer it in tests/unit/conftest.py")
 
 

@@ -225,13 +225,29 @@ helm_paths_with(values, parent, key, value) := {concat(".", [sprintf("%v", [p]) 
 	v == value
 }
 
-# Image references in Helm values: `image: "repo:tag"` strings and
-# `image: {registry, repository, tag, digest}` objects.
+# Image references in Helm values: `image: "repo:tag"` strings, `image: "repo"` beside a sibling
+# `tag` (charts that template "{{ image }}:{{ tag }}", e.g. KServe), and
+# `image: {registry, repository, tag, digest}` objects (`sha` for charts that add "@sha256:").
 helm_images(values) := {img |
 	walk(values, [path, v])
 	count(path) >= 1
 	path[count(path) - 1] == "image"
-	img := _image_ref(v)
+	parent := object.get(values, array.slice(path, 0, count(path) - 1), {})
+	img := _image_ref_in(v, parent)
+}
+
+_image_ref_in(v, parent) := concat(":", [v, parent.tag]) if {
+	is_string(v)
+	is_string(parent.tag)
+	parent.tag != ""
+	not _has_tag_or_digest(v)
+} else := _image_ref(v)
+
+_has_tag_or_digest(image) if contains(image, "@")
+
+_has_tag_or_digest(image) if {
+	segments := split(image, "/")
+	contains(segments[count(segments) - 1], ":")
 }
 
 _image_ref(v) := v if is_string(v)
@@ -252,4 +268,7 @@ _tag_suffix(v) := sprintf(":%v", [v.tag]) if {
 _digest_suffix(v) := sprintf("@%v", [v.digest]) if {
 	is_string(v.digest)
 	v.digest != ""
+} else := sprintf("@sha256:%v", [v.sha]) if {
+	is_string(v.sha)
+	v.sha != ""
 } else := ""

@@ -27,11 +27,11 @@ _network := ((((net.security_group_ingress.deny | net.vpc_flow_logs.deny) | net.
 
 _identity := ((iam.wildcard_policy.deny | iam.admin_attachment.deny) | iam.access_keys.deny) | iam.msk_client_auth.deny
 
-_kubernetes := (((((((((((((k8s.privileged.deny | k8s.host_namespaces.deny) | k8s.host_path.deny)
+_kubernetes := ((((((((((((((k8s.privileged.deny | k8s.host_namespaces.deny) | k8s.host_path.deny)
 	| k8s.non_root.deny) | k8s.privilege_escalation.deny) | k8s.resources.deny)
 	| k8s.gpu_taints.deny) | k8s.gpu_tolerations.deny) | k8s.image_registry.deny)
 	| k8s.image_tags.deny) | k8s.secret_literals.deny) | k8s.inference_service.deny)
-	| k8s.capabilities.deny) | k8s.readable_specs.deny)
+	| k8s.capabilities.deny) | k8s.readable_specs.deny) | k8s.supply_chain.deny)
 
 _operations := (((ops.required_tags.deny | ops.stateful_deletion.deny) | ops.cloudtrail.deny)
 	| ops.guardduty.deny) | ops.eks_logging.deny
