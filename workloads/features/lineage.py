@@ -1,7 +1,7 @@
 """Lineage: which source files and which feature-view versions fed which materialization or training set.
 
 Each run appends one OpenLineage RunEvent (JSON, spec 2-0-2) to a JSON-lines file beside the registry;
-named training sets are also Feast saved datasets in the registry (docs/adr/0008-lineage.md).
+named training sets are also Feast saved datasets in the registry (docs/adr/0019-lineage.md).
 `python -m workloads.features.lineage --repo DIR [--dataset NAME]` lists what fed what.
 """
 
