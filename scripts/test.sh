@@ -11,7 +11,8 @@ if [[ $rc -eq 5 ]]; then echo "no tests were collected: failing" >&2; exit 1; fi
 # The workloads tests (ML code, images, DAG) run in the workloads venv; skipped when arguments narrow the run.
 if [[ $# -eq 0 ]]; then
   # Its own JUnit file when CI asks for one (PYTEST_ADDOPTS), not the main suite's.
-  PYTEST_ADDOPTS=${PYTEST_ADDOPTS//pytest.xml/workloads.xml} PYTHONPATH=$PWD PYTHONWARNINGS="ignore::RuntimeWarning" \
+  addopts=${PYTEST_ADDOPTS:-}
+  PYTEST_ADDOPTS=${addopts//pytest.xml/workloads.xml} PYTHONPATH=$PWD PYTHONWARNINGS="ignore::RuntimeWarning" \
     .venv-workloads/bin/python -m pytest -q -p no:cacheprovider workloads
   wrc=$?
   if [[ $wrc -eq 5 ]]; then echo "no workloads tests were collected: failing" >&2; wrc=1; fi
