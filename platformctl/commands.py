@@ -26,7 +26,7 @@ def _date(value: str) -> dt.date:
 def _opa_token(args: argparse.Namespace) -> str | None:
     """The OPA server's bearer token: --opa-token-file, else PLATFORM_OPA_TOKEN (never on argv,
     where other local users could read it from the process list)."""
-    from platformctl.gate.opa_server import read_token_file, resolve_token
+    from platformctl.gate.engines.opa_server_client import read_token_file, resolve_token
 
     if args.opa_token_file:
         return read_token_file(args.opa_token_file)
@@ -34,7 +34,7 @@ def _opa_token(args: argparse.Namespace) -> str | None:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from platformctl.gate.reports import RENDERERS, render_text
+    from platformctl.gate.report import RENDERERS, render_text
     from platformctl.gate.runner import GateOptions, run_gate
 
     options = GateOptions(
@@ -99,8 +99,8 @@ def residency_report(doc: dict[str, Any], findings: list[dict[str, Any]]) -> dic
 
 
 def cmd_residency(args: argparse.Namespace) -> int:
-    from platformctl.gate.preview import load_preview_file, normalize
-    from platformctl.gate.rego_engine import make_engine
+    from platformctl.gate.engines.rego import make_engine
+    from platformctl.gate.input.preview import load_preview_file, normalize
 
     engine = make_engine("regorus")
     reports = []
@@ -131,7 +131,7 @@ def cmd_residency(args: argparse.Namespace) -> int:
 
 
 def cmd_controls(args: argparse.Namespace) -> int:
-    from platformctl.gate.controls import controls_matrix, render_controls_markdown
+    from platformctl.gate.policy.controls import controls_matrix, render_controls_markdown
 
     matrix = controls_matrix()
     text = json.dumps(matrix, indent=2) + "\n" if args.format == "json" else render_controls_markdown(matrix)

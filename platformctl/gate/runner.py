@@ -14,8 +14,8 @@ from typing import Any
 
 from platformctl.errors import PolicyEngineError, PreviewFormatError
 from platformctl.gate.findings import ENFORCED_SEVERITIES, Finding, GateResult, StackResult, Unchecked
-from platformctl.gate.preview import load_preview_file, normalize
-from platformctl.gate.waivers import Waiver, load_waivers
+from platformctl.gate.input.preview import load_preview_file, normalize
+from platformctl.gate.policy.waivers import Waiver, load_waivers
 
 
 @dataclass(frozen=True)
@@ -52,20 +52,20 @@ def _urn_lines(path: str) -> dict[str, int]:
 
 def make_rego_engine(options: GateOptions) -> Any:
     if options.engine == "regorus":
-        from platformctl.gate.rego_engine import make_engine
+        from platformctl.gate.engines.rego import make_engine
 
         return make_engine("regorus")
     if options.engine == "opa":
         if not options.opa_url:
             raise PolicyEngineError("--engine opa needs --opa-url (e.g. http://127.0.0.1:8181)")
-        from platformctl.gate.opa_client_engine import OpaServerEngine
+        from platformctl.gate.engines.opa_server_client import OpaServerEngine
 
         return OpaServerEngine(options.opa_url, token=options.opa_token)
     raise PolicyEngineError(f"unknown engine {options.engine!r} (regorus or opa)")
 
 
 def _rule_table() -> dict[str, dict[str, Any]]:
-    from platformctl.gate.catalogue import load_catalogue
+    from platformctl.gate.policy.catalogue import load_catalogue
 
     return {
         rule.rule_id: {
@@ -224,7 +224,7 @@ def run_gate(paths: Sequence[str], options: GateOptions) -> GateResult:
     today = options.today or dt.date.today()
     worker = None
     if options.checkov:
-        from platformctl.gate.checkov_runner import WorkerProcess
+        from platformctl.gate.engines.checkov import WorkerProcess
 
         # Start Checkov first: it loads (the costly part) while the previews are read and Rego runs.
         worker = WorkerProcess()
@@ -250,7 +250,7 @@ def _run_gate(paths: Sequence[str], options: GateOptions, today: dt.date, worker
         evaluated.append((path, doc, lines, findings, _unjudged(engine, doc)))
     checkov_results: list[Any] = [None] * len(documents)
     if worker is not None:
-        from platformctl.gate.checkov_runner import run_checkov_batch
+        from platformctl.gate.engines.checkov import run_checkov_batch
 
         # Every preview of this command in one worker process: Checkov's import is paid once.
         checkov_results = run_checkov_batch([doc for _, doc in documents], worker=worker)

@@ -259,8 +259,8 @@ def test_engine_opa_through_an_opa_server_gives_the_same_verdicts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from platformctl.cli import main
-    from platformctl.gate.opa_server import serve_in_thread
-    from platformctl.gate.rego_engine import POLICY_ROOT
+    from platformctl.gate.engines.rego import POLICY_ROOT
+    from tests.support.opa_server import serve_in_thread
 
     denied = write_preview(tmp_path, "prod", _delete_data_lake_key)
     reports = {}

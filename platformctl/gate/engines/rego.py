@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from platformctl.errors import PolicyEngineError
 
-POLICY_ROOT = Path(__file__).resolve().parents[2] / "policies" / "rego"
+POLICY_ROOT = Path(__file__).resolve().parents[3] / "policies" / "rego"
 DATA_NAMESPACE = "uae_data"
 FINDINGS_RULE = "data.uae.gate.findings"
 # URNs of live custom resources that no Rego rule judges (the gate reports those Checkov does not

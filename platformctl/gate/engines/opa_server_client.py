@@ -2,7 +2,7 @@
 
 Same interface as `rego_engine.RegorusEngine`: `evaluate(normalized_input)` returns the sorted
 findings of `data.uae.gate.findings`. The server is a real `opa run --server`, or the local
-OPA-compatible server in `platformctl.gate.opa_server` (the real OPA library behind OPA's REST API).
+test double in `tests/support/opa_server.py` (the real OPA library behind OPA's REST API).
 
 Every way this can go wrong raises `PolicyEngineError`, never an empty list: the server is
 unreachable, answers a non-200, answers something that is not JSON, leaves `result` out (the
@@ -12,6 +12,7 @@ returns something other than a set of finding objects.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,24 @@ FINDINGS_RULE = "findings"
 UNJUDGED_RULE = "unjudged"
 INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 DEFAULT_OPA_PORT = 8181
+TOKEN_ENV = "PLATFORM_OPA_TOKEN"
 _REQUIRED_FIELDS = ("rule_id", "urn", "message")
+
+
+def resolve_token() -> str | None:
+    """The token from PLATFORM_OPA_TOKEN, if set (server and gate read it the same way)."""
+    value = os.environ.get(TOKEN_ENV, "").strip()
+    return value or None
+
+
+def read_token_file(path: Path | str) -> str:
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyEngineError(f"cannot read the OPA token file {path}: {exc}") from None
+    if not token:
+        raise PolicyEngineError(f"the OPA token file {path} is empty")
+    return token
 
 
 def client_for(url: str, *, timeout: float = 60.0, retries: int = 2, token: str | None = None) -> OpaClient:
@@ -52,7 +70,7 @@ def findings_from_response(body: Any, where: str) -> list[dict[str, Any]]:
     if "result" not in body:
         raise PolicyEngineError(
             f"{where}: data.{FINDINGS_PACKAGE}.{FINDINGS_RULE} is undefined on the server; "
-            "load the policies (python -m platformctl.gate.opa_server --policies policies/rego, or push them)"
+            "load the policies (opa run --server policies/rego, or push them)"
         )
     value = body["result"]
     if not isinstance(value, list) or not all(isinstance(f, dict) for f in value):
@@ -124,7 +142,7 @@ class OpaServerEngine:
 
         For a server started without the library, e.g. `opa run --server`. Returns the number of modules.
         """
-        from platformctl.gate import rego_engine
+        from platformctl.gate.engines import rego as rego_engine
 
         sources = rego_engine.load_policies(Path(root))
         documents = rego_engine.data_document(sources)[rego_engine.DATA_NAMESPACE]

@@ -17,22 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from platformctl.errors import PolicyEngineError
-from platformctl.gate import k8s_manifests, tfplan
+from platformctl.gate.input import k8s_manifests, tfplan
+from platformctl.gate.policy.curated import ENVIRONMENTS, CuratedCheck, load_curated
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 WORKER = REPO_ROOT / "policies" / "checkov" / "worker.py"
 CUSTOM_CHECKS_DIR = REPO_ROOT / "policies" / "checkov" / "checks"
-CURATED_FILE = REPO_ROOT / "policies" / "checkov" / "curated.yaml"
 DEFAULT_PYTHON = REPO_ROOT / ".venv-checkov" / "bin" / "python"
 PYTHON_ENV_VAR = "PLATFORM_CHECKOV_PYTHON"
 WORKER_SCHEMA = "uae-ml-platform/checkov-worker/v1"
-CURATED_SCHEMA = "uae-ml-platform/checkov-curated/v1"
-ENVIRONMENTS = ("dev", "staging", "prod")
-ENFORCEMENTS = ("deny", "advise")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 DEFAULT_TIMEOUT_S = 300.0
 TF_FRAMEWORK = "terraform_plan"
 K8S_FRAMEWORK = "kubernetes"
@@ -40,15 +34,6 @@ K8S_FRAMEWORK = "kubernetes"
 
 class CheckovError(PolicyEngineError):
     """Checkov could not give a trustworthy answer; the gate must fail, not allow."""
-
-
-@dataclass(frozen=True)
-class CuratedCheck:
-    title: str
-    severity: str
-    controls: tuple[str, ...]
-    enforcement: Mapping[str, str]
-    remediation: str
 
 
 @dataclass(frozen=True)
@@ -72,31 +57,6 @@ class CheckovResult:
     expected_count: int
     unmapped: tuple[tfplan.Unmapped, ...]
     unchecked: tuple[str, ...] = ()  # URNs of plan resources and manifests Checkov has no check for
-
-
-def load_curated(path: Path = CURATED_FILE) -> dict[str, CuratedCheck]:
-    """Read and validate the curated list (a malformed list is a CheckovError, not an empty one)."""
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise CheckovError(f"cannot read curated Checkov list {path}: {exc}") from exc
-    if not isinstance(document, dict) or document.get("schema") != CURATED_SCHEMA:
-        raise CheckovError(f"{path}: expected schema {CURATED_SCHEMA}")
-    curated: dict[str, CuratedCheck] = {}
-    for check_id, entry in (document.get("checks") or {}).items():
-        enforcement = entry.get("enforcement") or {}
-        if set(enforcement) != set(ENVIRONMENTS) or not set(enforcement.values()) <= set(ENFORCEMENTS):
-            raise CheckovError(f"{path}: {check_id} enforcement must map {ENVIRONMENTS} to one of {ENFORCEMENTS}")
-        if entry.get("severity") not in SEVERITIES or not entry.get("title") or not entry.get("controls"):
-            raise CheckovError(f"{path}: {check_id} needs title, controls and a severity in {SEVERITIES}")
-        curated[check_id] = CuratedCheck(
-            title=str(entry["title"]),
-            severity=str(entry["severity"]),
-            controls=tuple(str(c) for c in entry["controls"]),
-            enforcement=dict(enforcement),
-            remediation=str(entry.get("remediation") or ""),
-        )
-    return curated
 
 
 def checkov_python() -> Path:

@@ -1,0 +1,1 @@
+"""Policy engines: Rego (regorus, OPA library), the opa-server client, Checkov."""
