@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platformctl.errors import PlatformError, StackError, SynthesisError
+from platformctl.errors import EXIT_DENY, PlatformError, StackError, SynthesisError
 from platformctl.release import gitrepo
 from platformctl.release.bundle import (
     STACKS_DIR_ENV,
@@ -43,7 +43,7 @@ SYNTH_TIMEOUT_S = 900
 class PromotionRefusedError(PlatformError):
     """A promotion rule refused the change (no verdict, soak time, ancestry, gate deny)."""
 
-    exit_code = 1
+    exit_code = EXIT_DENY
 
 
 @dataclass(frozen=True)
