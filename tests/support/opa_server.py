@@ -43,7 +43,7 @@ pass a JSON null input); `explain`, `metrics`, `provenance` and `instrument` are
 `ast` carries only the package path; bundles, the Query, Compile, Config and Status APIs are absent.
 
 Run: `python -m tests.support.opa_server --port 8181 --policies policies/rego`, then
-`platformctl gate --engine opa --opa-url http://127.0.0.1:8181 --opa-token-file ~/.cache/uae-ml-platform/opa-token`.
+`platformctl gate --engine opa-server --opa-url http://127.0.0.1:8181 --opa-token-file ~/.cache/uae-ml-platform/opa-token`.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ Every way that exchange can go wrong raises CheckovError: a failed scan must nev
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PolicyEngineError
+from platformctl.gate.findings import Finding
 from platformctl.gate.input import k8s_manifests, tfplan
 from platformctl.gate.policy.curated import ENVIRONMENTS, CuratedCheck, load_curated
 
@@ -30,24 +32,11 @@ WORKER_SCHEMA = "uae-ml-platform/checkov-worker/v1"
 DEFAULT_TIMEOUT_S = 300.0
 TF_FRAMEWORK = "terraform_plan"
 K8S_FRAMEWORK = "kubernetes"
+ENGINE = "checkov"
 
 
 class CheckovError(PolicyEngineError):
     """Checkov could not give a trustworthy answer; the gate must fail, not allow."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    urn: str
-    resource_type: str
-    severity: str
-    enforced: bool
-    message: str
-    controls: tuple[str, ...]
-    remediation: str
-    title: str
-    engine: str = "checkov"
 
 
 @dataclass(frozen=True)
@@ -192,6 +181,7 @@ def _finding(
     checks: Mapping[str, Any],
     curated: Mapping[str, CuratedCheck],
     environment: str,
+    stack: str,
 ) -> Finding:
     name = str((checks.get(check_id) or {}).get("name") or check_id)
     guideline = (checks.get(check_id) or {}).get("guideline")
@@ -199,25 +189,29 @@ def _finding(
     if entry is None:
         return Finding(
             rule_id=check_id,
+            engine=ENGINE,
             urn=urn,
-            resource_type=resource_type,
+            type=resource_type,
             severity="low",
             enforced=False,
             message=name,
-            controls=(),
+            controls=[],
             remediation=guideline or f"See the Checkov policy reference for {check_id}.",
             title=name,
+            stack=stack,
         )
     return Finding(
         rule_id=check_id,
+        engine=ENGINE,
         urn=urn,
-        resource_type=resource_type,
+        type=resource_type,
         severity=entry.severity,
         enforced=entry.enforcement[_environment(environment)] == "deny",
         message=name,
-        controls=entry.controls,
+        controls=list(entry.controls),
         remediation=entry.remediation or guideline or f"See the Checkov policy reference for {check_id}.",
         title=entry.title,
+        stack=stack,
     )
 
 
@@ -281,19 +275,12 @@ def run_checkov_batch(
     return results
 
 
-def _error_finding(check_id: str, urn: str, resource_type: str, error: str, base: Finding) -> Finding:
+def _error_finding(check_id: str, error: str, base: Finding) -> Finding:
     """A check that raised on this resource: as blocking as its failure would have been."""
-    return Finding(
-        rule_id=check_id,
-        urn=urn,
-        resource_type=resource_type,
-        severity=base.severity,
-        enforced=base.enforced,
+    return dataclasses.replace(
+        base,
         message=f"Checkov could not evaluate {check_id} on this resource ({error}); "
         "a value has a shape Kubernetes/Terraform would not accept",
-        controls=base.controls,
-        remediation=base.remediation,
-        title=base.title,
     )
 
 
@@ -313,6 +300,7 @@ def _interpret(
     resource_types = {r.get("urn"): str(r.get("type")) for r in normalized_input.get("resources") or []}
     urn_type.update({(K8S_FRAMEWORK, m.urn): (m.urn, resource_types.get(m.urn, "")) for m in manifests})
 
+    stack = str(normalized_input.get("stack") or "")
     findings: list[Finding] = []
     scanned: set[tuple[str, str]] = set()
     for entity in entities:
@@ -324,11 +312,11 @@ def _interpret(
         scanned.add(key)
         urn, resource_type = urn_type[key]
         for check_id in entity.get("FAILED") or []:
-            findings.append(_finding(check_id, urn, resource_type, checks, curated, environment))
+            findings.append(_finding(check_id, urn, resource_type, checks, curated, environment, stack))
         errors = entity.get("errors") or {}
         for check_id in entity.get("ERROR") or []:
-            base = _finding(check_id, urn, resource_type, checks, curated, environment)
-            findings.append(_error_finding(check_id, urn, resource_type, str(errors.get(check_id, "error")), base))
+            base = _finding(check_id, urn, resource_type, checks, curated, environment, stack)
+            findings.append(_error_finding(check_id, str(errors.get(check_id, "error")), base))
 
     # Expected = what Checkov can scan: a Terraform type or a Kubernetes kind with at least one
     # registered check (asked of Checkov's own registries by the worker, never a list kept here).
