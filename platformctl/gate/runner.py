@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from platformctl import schemas
 from platformctl.errors import PolicyEngineError, PreviewFormatError
 from platformctl.gate.engines import ENGINES
 from platformctl.gate.findings import ENFORCED_SEVERITIES, Finding, GateResult, StackResult, Unchecked
@@ -96,12 +97,7 @@ def _rego_findings(
     types = {r["urn"]: r["type"] for r in doc["resources"]}
     out = []
     for item in raw:
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("rule_id"), str)
-            or not isinstance(item.get("urn"), str)
-        ):
-            raise PolicyEngineError(f"rego returned a malformed finding: {str(item)[:200]}")
+        schemas.check("rego-finding", item, PolicyEngineError, "rego returned a malformed finding")
         meta = rules.get(item["rule_id"])
         if meta is None:
             raise PolicyEngineError(f"rego finding for {item['rule_id']} has no METADATA in the catalogue")

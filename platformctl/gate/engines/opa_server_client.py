@@ -26,10 +26,8 @@ from platformctl.errors import PolicyEngineError
 FINDINGS_PACKAGE = "uae.gate"
 FINDINGS_RULE = "findings"
 UNJUDGED_RULE = "unjudged"
-INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 DEFAULT_OPA_PORT = 8181
 TOKEN_ENV = "PLATFORM_OPA_TOKEN"
-_REQUIRED_FIELDS = ("rule_id", "urn", "message")
 
 
 def resolve_token() -> str | None:
@@ -72,16 +70,9 @@ def findings_from_response(body: Any, where: str) -> list[dict[str, Any]]:
             f"{where}: data.{FINDINGS_PACKAGE}.{FINDINGS_RULE} is undefined on the server; "
             "load the policies (opa run --server policies/rego, or push them)"
         )
-    value = body["result"]
-    if not isinstance(value, list) or not all(isinstance(f, dict) for f in value):
-        raise PolicyEngineError(
-            f"{where}: data.{FINDINGS_PACKAGE}.{FINDINGS_RULE} is not a set of objects: {value!r:.200}"
-        )
-    for finding in value:
-        missing = [k for k in _REQUIRED_FIELDS if not isinstance(finding.get(k), str)]
-        if missing:
-            raise PolicyEngineError(f"{where}: a finding lacks string {', '.join(missing)}: {finding!r:.200}")
-    return sorted(value, key=lambda f: (f["rule_id"], f["urn"], f["message"]))
+    from platformctl.gate.engines.rego import sorted_findings
+
+    return sorted_findings(body["result"], where)
 
 
 class OpaServerEngine:
@@ -101,10 +92,9 @@ class OpaServerEngine:
         self.close()
 
     def evaluate(self, normalized_input: dict[str, Any]) -> list[dict[str, Any]]:
-        if not isinstance(normalized_input, dict) or normalized_input.get("schema") != INPUT_SCHEMA:
-            raise PolicyEngineError(f"input is not a normalized gate document (schema {INPUT_SCHEMA})")
-        if not isinstance(normalized_input.get("resources"), list):
-            raise PolicyEngineError("input has no `resources` list")
+        from platformctl.gate.engines.rego import check_input
+
+        check_input(normalized_input)
         where = f"OPA server {self.url}"
         try:
             body = self._client.query_rule(normalized_input, FINDINGS_PACKAGE, FINDINGS_RULE)

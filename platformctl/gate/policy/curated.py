@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from platformctl import schemas
 from platformctl.errors import PolicyEngineError
 
 CURATED_FILE = Path(__file__).resolve().parents[3] / "policies" / "checkov" / "curated.yaml"
@@ -37,20 +38,14 @@ def load_curated(path: Path = CURATED_FILE) -> dict[str, CuratedCheck]:
         document = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise CuratedListError(f"cannot read curated Checkov list {path}: {exc}") from exc
-    if not isinstance(document, dict) or document.get("schema") != CURATED_SCHEMA:
-        raise CuratedListError(f"{path}: expected schema {CURATED_SCHEMA}")
+    schemas.check("checkov-curated", document, CuratedListError, str(path))
     curated: dict[str, CuratedCheck] = {}
-    for check_id, entry in (document.get("checks") or {}).items():
-        enforcement = entry.get("enforcement") or {}
-        if set(enforcement) != set(ENVIRONMENTS) or not set(enforcement.values()) <= set(ENFORCEMENTS):
-            raise CuratedListError(f"{path}: {check_id} enforcement must map {ENVIRONMENTS} to one of {ENFORCEMENTS}")
-        if entry.get("severity") not in SEVERITIES or not entry.get("title") or not entry.get("controls"):
-            raise CuratedListError(f"{path}: {check_id} needs title, controls and a severity in {SEVERITIES}")
+    for check_id, entry in document["checks"].items():
         curated[check_id] = CuratedCheck(
             title=str(entry["title"]),
             severity=str(entry["severity"]),
             controls=tuple(str(c) for c in entry["controls"]),
-            enforcement=dict(enforcement),
+            enforcement=dict(entry["enforcement"]),
             remediation=str(entry.get("remediation") or ""),
         )
     return curated
