@@ -7,7 +7,9 @@ exposure) and the rules are exercised together; each has a compliant twin that m
 from __future__ import annotations
 
 import json
+import tempfile
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -260,10 +262,14 @@ def test_probe_documents_are_plain_json() -> None:
 
 
 def _residency(document: dict[str, Any]) -> dict[str, Any]:
+    """`platformctl residency`'s report: the gate's own evaluation of the document, without Checkov."""
     from platformctl.commands import residency_report
+    from platformctl.gate.runner import GateOptions, run_gate
 
-    normalized = normalize(document)
-    return residency_report(normalized, _engine().evaluate(normalized))
+    with tempfile.TemporaryDirectory() as folder:
+        preview = Path(folder) / "preview.json"
+        preview.write_text(json.dumps(document))
+        return residency_report(run_gate([str(preview)], GateOptions(checkov=False)).stacks[0])
 
 
 def test_residency_never_calls_an_unknown_or_foreign_region_resident() -> None:
