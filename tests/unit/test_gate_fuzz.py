@@ -117,3 +117,27 @@ def test_the_cli_exits_2_and_never_allows_garbage(
     # A clean input error: one line that names the input, not an internal error or a traceback.
     assert err.startswith("platformctl gate: error: ") and err.count("\n") == 1, err
     assert str(path) in err and "internal error" not in err and "Traceback" not in err, err
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(ALL_PATHS), json_values)
+def test_mutated_previews_through_the_cli_give_a_verdict_or_a_clean_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: tuple[Any, ...], value: Any
+) -> None:
+    """Whatever the reader accepts, the engines judge (exit 0 or 1); whatever it refuses is one
+    clean line (exit 2). An internal error anywhere in the gate fails this test."""
+    doc = copy.deepcopy(SEED)
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    preview = tmp_path / "mutated.json"
+    preview.write_text(json.dumps(doc))
+    capsys.readouterr()
+    code = main(["gate", str(preview), "--format", "json", "--no-checkov"])
+    out, err = capsys.readouterr()
+    assert "internal error" not in err and "Traceback" not in err, err
+    if code == 2:
+        assert out == "" and err.startswith("platformctl gate: error: ") and err.count("\n") == 1, err
+    else:
+        assert code in (0, 1) and json.loads(out)["verdict"] == ("allow" if code == 0 else "deny")
