@@ -56,6 +56,11 @@ def _urn_lines(path: str) -> dict[str, int]:
 
 
 def make_rego_engine(options: GateOptions) -> Any:
+    if options.opa_url and options.engine != "opa-server":
+        # `--engine opa` once meant an OPA server: never evaluate locally what was meant for a server.
+        raise PolicyEngineError(
+            f"--opa-url is for --engine opa-server; --engine {options.engine} evaluates in this process"
+        )
     if options.engine in ("regorus", "opa"):
         from platformctl.gate.engines.rego import make_engine
 

@@ -151,6 +151,8 @@ def test_missing_file_malformed_waivers_and_engine_errors_exit_2(tmp_path: Path)
     proc = gate(str(preview), "--waivers", str(bad))
     assert proc.returncode == 2 and "missing" in proc.stderr
     assert gate(str(preview), "--engine", "opa-server").returncode == 2  # no --opa-url
+    proc = gate(str(preview), "--engine", "opa", "--opa-url", "http://127.0.0.1:9")  # the old meaning of "opa"
+    assert proc.returncode == 2 and "--opa-url is for --engine opa-server" in proc.stderr
     proc = gate(str(preview), "--engine", "opa-server", "--opa-url", "http://127.0.0.1:9")  # nothing listens there
     assert proc.returncode == 2 and "allow" not in proc.stdout
     proc = gate(str(preview), env={"PLATFORM_CHECKOV_PYTHON": str(tmp_path / "no-python")})
@@ -266,8 +268,8 @@ def test_engine_opa_server_gives_the_same_verdicts(tmp_path: Path, capsys: pytes
         token_file = tmp_path / "opa-token"
         token_file.write_text(server.token + "\n")
         for engine in ("regorus", "opa", "opa-server"):
-            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine,
-                         "--opa-url", server.url, "--opa-token-file", str(token_file)])  # fmt: skip
+            remote = ["--opa-url", server.url, "--opa-token-file", str(token_file)] if engine == "opa-server" else []
+            code = main(["gate", str(denied), "--format", "json", "--no-checkov", "--engine", engine, *remote])
             reports[engine] = (code, json.loads(capsys.readouterr().out))
         # Without the token the server refuses, and the gate says so (exit 2), never allow.
         refused = main(["gate", str(denied), "--no-checkov", "--engine", "opa-server", "--opa-url", server.url])
