@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from infra.config import HOME_REGION
+
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 # A high, fixed UID/GID: never root, and distinct from any UID a node process runs as.
 RUNTIME_UID = 10001
@@ -93,7 +95,7 @@ def fetch_secret_init_container(
     env = {
         "FETCH_FROM": secret_id,
         "FETCH_TO": SECRET_FILE,
-        "AWS_REGION": "me-central-1",
+        "AWS_REGION": HOME_REGION,
         "AWS_STS_REGIONAL_ENDPOINTS": "regional",
         **(extra_env or {}),
     }

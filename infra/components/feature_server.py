@@ -26,6 +26,7 @@ from infra.components._k8s import (
 )
 from infra.components.k8s_baseline import FEATURE_SERVER_PORT
 from infra.components.supply_chain import Mirror
+from infra.config import HOME_REGION
 
 CONFIG_DIR = "/etc/feast"
 APP = "feast-feature-server"
@@ -74,7 +75,7 @@ class FeatureServer(pulumi.ComponentResource):
             "image": image,
             "command": server_command(),
             "env": [
-                {"name": "AWS_REGION", "value": "me-central-1"},
+                {"name": "AWS_REGION", "value": HOME_REGION},
                 {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
                 {"name": "HOME", "value": "/tmp"},
             ],

@@ -26,6 +26,7 @@ from infra.components._k8s import (
 )
 from infra.components.k8s_baseline import MLFLOW_PORT
 from infra.components.supply_chain import Mirror
+from infra.config import HOME_REGION
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class MlflowServer(pulumi.ComponentResource):
             "command": server_command(),
             "env": [
                 {"name": "MLFLOW_ARTIFACTS_DESTINATION", "value": artifacts},
-                {"name": "AWS_REGION", "value": "me-central-1"},
-                {"name": "AWS_DEFAULT_REGION", "value": "me-central-1"},
+                {"name": "AWS_REGION", "value": HOME_REGION},
+                {"name": "AWS_DEFAULT_REGION", "value": HOME_REGION},
                 {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
                 {"name": "HOME", "value": "/tmp"},
             ],
