@@ -6,7 +6,7 @@ imports it from here (infra/config.py, bootstrap/config.py, the synth engine, th
 the CrossGuard pack). Change a fact in the JSON, never in code.
 
 Pulumi's own sentinels come from the Pulumi SDK, which exports them (pulumi.runtime.rpc). Rego
-cannot import the SDK, so data/sentinels.json carries the unknown value for it; importing this
+cannot import the SDK, so policies/rego/data/sentinels.json carries the unknown value for it; importing this
 module checks that copy against the SDK, so a Pulumi upgrade that changes the value fails loudly
 instead of letting unknowns pass as known strings.
 """

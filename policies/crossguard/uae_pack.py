@@ -45,7 +45,7 @@ DESCRIPTION = (
     "The UAE sovereign ML platform gate: residency (me-central-1 only), encryption, network, "
     "Kubernetes and operations rules from policies/rego, the same Rego that `platformctl gate` runs."
 )
-# Every sentinel pulumi_policy uses for a value unknown during preview (pulumi_policy/proxy.py).
+# Every sentinel pulumi_policy uses for a value unknown during preview (module pulumi_policy.proxy).
 UNKNOWN_SENTINELS = frozenset(
     {
         "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
