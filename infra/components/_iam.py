@@ -42,6 +42,18 @@ def account_scoped_trust_policy(
     return pulumi.Output.from_input(account_id).apply(render)
 
 
+def deny_insecure_transport(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """Bucket-policy statement: the bucket answers TLS requests only."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def managed_policy_arn(name: str) -> str:
     return f"arn:{PARTITION}:iam::aws:policy/{name}"
 
