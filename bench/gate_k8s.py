@@ -31,11 +31,12 @@ from typing import Any
 
 import yaml
 
+from policies.facts import UNKNOWN
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 NAMESPACES = ("features", "serving", "training", "streaming", "monitoring", "registry")
 IMAGE = "123456789012.dkr.ecr.me-central-1.amazonaws.com/platform/{name}@sha256:" + "3f5ad4d7c0e1b2a3" * 4
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def _container(name: str, gpu: bool = False) -> dict[str, Any]:

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from policies.facts import HOME_REGION
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 STACK = "urn:pulumi:prod::uae-ml-platform::"
@@ -31,14 +33,14 @@ def bucket_preview(buckets: int) -> dict[str, Any]:
          "newState": {"type": "pulumi:pulumi:Stack", "custom": False}},
         {"op": "create", "urn": PROVIDER,
          "newState": {"type": "pulumi:providers:aws", "custom": True,
-                      "inputs": {"region": "me-central-1", "defaultTags": json.dumps({"tags": tags})}}},
+                      "inputs": {"region": HOME_REGION, "defaultTags": json.dumps({"tags": tags})}}},
     ]  # fmt: skip
     for i in range(buckets):
         urn = f"{STACK}aws:s3/bucket:Bucket::lake-{i}"
         state = {"type": "aws:s3/bucket:Bucket", "custom": True, "provider": f"{PROVIDER}::id",
                  "inputs": {"bucketPrefix": f"lake-{i}-", "forceDestroy": False}}  # fmt: skip
         steps.append({"op": "create", "urn": urn, "newState": state})
-    return {"config": {"aws:region": "me-central-1", "uae-ml-platform:environment": "prod"}, "steps": steps}
+    return {"config": {"aws:region": HOME_REGION, "uae-ml-platform:environment": "prod"}, "steps": steps}
 
 
 def measure(size: int, engines: list[str]) -> dict[str, Any]:

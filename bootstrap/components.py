@@ -9,23 +9,21 @@ import pulumi
 import pulumi_aws as aws
 
 from bootstrap.config import HOME_REGION
+from infra.components._iam import PARTITION, deny_insecure_transport, document
+from infra.components.audit import cloudtrail_bucket_statements, trail_arn_of
+from infra.components.bucket import bucket_guards, expire_noncurrent_versions
 
-PARTITION = "aws"
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
 STATE_VERSION_DAYS = 365  # old state versions: the rollback and forensics window
 ROLE_PREFIX = "uae-ml-github"
 
 
-def _document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
-
-
 def key_policy(
     account_id: pulumi.Input[str], service_statements: list[dict[str, Any]] | None = None
 ) -> pulumi.Output[str]:
     root = pulumi.Output.concat(f"arn:{PARTITION}:iam::", account_id, ":root")
-    return _document(
+    return document(
         [
             {
                 # Without it the key is unmanageable; IAM policies then decide who uses it.
@@ -56,75 +54,27 @@ def hardened_bucket(
     )
     # From the name, not the id: the name is known at preview time, so the gate reads the policy.
     arn = pulumi.Output.concat(f"arn:{PARTITION}:s3:::", bucket)
-    encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+    guards = bucket_guards(name, resource.id, key_arn, child)
+    expire_noncurrent_versions(
         name,
-        bucket=resource.id,
-        rules=[
-            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=key_arn
-                ),
-                bucket_key_enabled=True,
-            )
-        ],
-        opts=child,
-    )
-    versioning = aws.s3.BucketVersioning(
-        name,
-        bucket=resource.id,
-        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-        opts=child,
-    )
-    public_access = aws.s3.BucketPublicAccessBlock(
-        name,
-        bucket=resource.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=child,
-    )
-    ownership = aws.s3.BucketOwnershipControls(
-        name,
-        bucket=resource.id,
-        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-        opts=child,
-    )
-    aws.s3.BucketLifecycleConfiguration(
-        name,
-        bucket=resource.id,
-        rules=[
-            aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="expire-old-versions",
-                status="Enabled",
-                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                    noncurrent_days=STATE_VERSION_DAYS
-                ),
-                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                    days_after_initiation=7
-                ),
-            )
-        ],
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning]),
+        resource.id,
+        rule_id="expire-old-versions",
+        noncurrent_days=STATE_VERSION_DAYS,
+        versioning=guards.versioning,
+        parent=parent,
     )
     policy = aws.s3.BucketPolicy(
         name,
         bucket=resource.id,
-        policy=_document(
+        policy=document(
             [
                 *extra_statements,
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [arn, pulumi.Output.concat(arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
+                deny_insecure_transport(arn),
             ]
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[public_access, ownership, encryption]),
+        opts=pulumi.ResourceOptions(
+            parent=parent, depends_on=[guards.public_access, guards.ownership, guards.encryption]
+        ),
     )
     return resource, policy
 
@@ -198,9 +148,7 @@ class AccountAudit(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccountAuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("uae:bootstrap:AccountAudit", name, None, opts)
-        trail_arn = pulumi.Output.concat(
-            f"arn:{PARTITION}:cloudtrail:{HOME_REGION}:", args.account_id, f":trail/{args.trail_name}"
-        )
+        trail_arn = trail_arn_of(args.account_id, args.trail_name)
         self.key = aws.kms.Key(
             f"{name}-trail",
             description=f"{args.trail_name} CloudTrail logs ({HOME_REGION} only)",
@@ -230,26 +178,7 @@ class AccountAudit(pulumi.ComponentResource):
             f"{name}-trail",
             bucket_name,
             self.key.arn,
-            [
-                {
-                    "Sid": "CloudTrailAclCheck",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "s3:GetBucketAcl",
-                    "Resource": bucket_arn,
-                    "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
-                },
-                {
-                    "Sid": "CloudTrailWrite",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": pulumi.Output.concat(bucket_arn, "/AWSLogs/", args.account_id, "/*"),
-                    "Condition": {
-                        "StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
-                    },
-                },
-            ],
+            cloudtrail_bucket_statements(bucket_arn, args.account_id, trail_arn),
             protect=True,
             tags={**args.tags, "Name": f"{args.trail_name}-trail", "data-domain": "logs"},
         )
@@ -335,7 +264,7 @@ class GithubCiRoles(pulumi.ComponentResource):
 
     @staticmethod
     def _trust(provider_arn: pulumi.Output[str], subject: str) -> pulumi.Output[str]:
-        return _document(
+        return document(
             [
                 {
                     "Effect": "Allow",
@@ -379,7 +308,7 @@ class GithubCiRoles(pulumi.ComponentResource):
         ]
 
     def _preview_policy(self, args: GithubCiRolesArgs) -> pulumi.Output[str]:
-        return _document(self._state_statements(args, write=False))
+        return document(self._state_statements(args, write=False))
 
     def _deploy_policy(self, args: GithubCiRolesArgs, own_roles: pulumi.Output[str]) -> pulumi.Output[str]:
         regional = [
@@ -395,7 +324,7 @@ class GithubCiRoles(pulumi.ComponentResource):
             "iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
             "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider",
         ]  # fmt: skip
-        return _document(
+        return document(
             [
                 *self._state_statements(args, write=True),
                 {

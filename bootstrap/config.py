@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.config import DATA_CLASSIFICATIONS
+from policies.facts import HOME_REGION
+
 PROJECT = "uae-ml-bootstrap"
-HOME_REGION = "me-central-1"
 # GitHub environment names the workflows use; `<env>-preview` is derived from each.
 _ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
-DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 MAX_SESSION_HOURS = 12  # IAM's ceiling for a role's maximum session duration
 
 

@@ -13,34 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from policies.facts import ACCELERATED_FAMILIES_ELSEWHERE, AVAILABILITY_ZONES, GPU_FAMILIES, HOME_REGION
+
 PROJECT = "uae-ml-platform"
-HOME_REGION = "me-central-1"
-AVAILABILITY_ZONES = ("me-central-1a", "me-central-1b", "me-central-1c")
 ENVIRONMENTS = ("dev", "staging", "prod")
-# EC2 families offered in me-central-1 (shared/UAE.md). Anything else is refused at config time.
-GPU_FAMILIES = frozenset({"g5", "g6", "g6e", "p5en"})
+# Region, zones and GPU families are facts the gate shares (policies/rego/data, read by policies.facts):
+# a GPU family not offered in the region is refused here, at config time, as well as by the gate.
 CPU_FAMILIES = frozenset({"c7i", "m7i", "r7i", "c8g", "m8g", "r8g", "t3"})
-KNOWN_GPU_FAMILIES_ELSEWHERE = frozenset(
-    {
-        "g4dn",
-        "g4ad",
-        "g3",
-        "p2",
-        "p3",
-        "p3dn",
-        "p4d",
-        "p4de",
-        "p5",
-        "p5e",
-        "inf1",
-        "inf2",
-        "trn1",
-        "trn1n",
-        "trn2",
-        "dl1",
-        "dl2q",
-    }
-)
 DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 NAT_MODES = ("single", "per-az")
 # Managed-service instance families taken to be offered in me-central-1 (the conservative, long-lived
@@ -317,7 +296,7 @@ def _node_pool(name: str, value: Any) -> NodePoolConfig:
         family = instance_family(instance_type)
         if "." not in instance_type:
             raise ConfigError(f"{key}.instanceTypes", f"{instance_type!r} is not an instance type")
-        if family in KNOWN_GPU_FAMILIES_ELSEWHERE:
+        if family in ACCELERATED_FAMILIES_ELSEWHERE:
             raise ConfigError(
                 f"{key}.instanceTypes",
                 f"{instance_type}: family {family} is not offered in {HOME_REGION} "

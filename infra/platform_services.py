@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -85,6 +86,8 @@ def deploy_platform_services(
         pulumi.ResourceOptions(providers=[cluster.k8s_provider], depends_on=list(after)),
     )
     ready = (baseline,)
+    # What every workload component takes: the environment, the image mirror, and the baseline first.
+    workload: dict[str, Any] = {"environment": cfg.environment, "mirror": mirror, "after": ready}
     gpu = GpuScheduling(
         "gpu",
         GpuSchedulingArgs(
@@ -107,42 +110,30 @@ def deploy_platform_services(
     )
     serving = Serving(
         "serving",
-        ServingArgs(environment=cfg.environment, mirror=mirror, model_bucket=data.model_bucket, after=ready),
+        ServingArgs(model_bucket=data.model_bucket, **workload),
         on_cluster,
     )
     features = FeatureServer(
         "features",
         FeatureServerArgs(
-            environment=cfg.environment,
-            mirror=mirror,
-            feature_store_yaml=data.feature_store_yaml,
-            redis_auth_secret_id=data.redis_auth_secret_id,
-            after=ready,
+            feature_store_yaml=data.feature_store_yaml, redis_auth_secret_id=data.redis_auth_secret_id, **workload
         ),
         on_cluster,
     )
     mlflow = MlflowServer(
         "mlflow",
         MlflowServerArgs(
-            environment=cfg.environment,
-            mirror=mirror,
             artifact_bucket=data.model_bucket,
             database_endpoint=data.mlflow_database_endpoint,
             database_name=data.mlflow_database_name,
             database_secret_id=data.mlflow_database_secret_id,
-            after=ready,
+            **workload,
         ),
         on_cluster,
     )
     training = Training(
         "training",
-        TrainingArgs(
-            environment=cfg.environment,
-            mirror=mirror,
-            checkpoint_bucket=data.checkpoint_bucket,
-            mlflow_tracking_uri=mlflow.tracking_uri,
-            after=ready,
-        ),
+        TrainingArgs(checkpoint_bucket=data.checkpoint_bucket, mlflow_tracking_uri=mlflow.tracking_uri, **workload),
         on_cluster,
     )
     observability = Observability(

@@ -8,6 +8,7 @@ IAM statement is readable by the gate at preview time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -83,6 +84,15 @@ def build_data_services(
     opts = pulumi.ResourceOptions(providers=[aws_provider, random_provider])
     node_sg = cluster.cluster_security_group_id  # managed node groups run in the cluster security group
     zones = len(cfg.network.availability_zones)
+    # Where every data service sits and logs: the private subnets, reachable from the nodes only.
+    in_vpc: dict[str, Any] = {
+        "vpc_id": network.vpc_id,
+        "private_subnet_ids": network.private_subnet_ids,
+        "node_security_group_id": node_sg,
+        "logs_key_arn": keys.arn("logs"),
+        "log_retention_days": log_retention_days,
+        "protect": protect,
+    }
 
     streaming = Streaming(
         "streaming",
@@ -90,14 +100,9 @@ def build_data_services(
             cluster_name=f"{prefix}-events",
             settings=services.streaming,
             zones=zones,
-            vpc_id=network.vpc_id,
-            private_subnet_ids=network.private_subnet_ids,
-            node_security_group_id=node_sg,
             kms_key_arn=keys.arn("streaming"),
-            logs_key_arn=keys.arn("logs"),
-            log_retention_days=log_retention_days,
             prod=cfg.is_prod,
-            protect=protect,
+            **in_vpc,
         ),
         opts,
     )
@@ -107,13 +112,8 @@ def build_data_services(
             name_prefix=prefix,
             account_id=account_id,
             settings=services.online_store,
-            vpc_id=network.vpc_id,
-            private_subnet_ids=network.private_subnet_ids,
-            node_security_group_id=node_sg,
             kms_key_arn=keys.arn("data-lake"),
-            logs_key_arn=keys.arn("logs"),
-            log_retention_days=log_retention_days,
-            protect=protect,
+            **in_vpc,
         ),
         opts,
     )
@@ -123,13 +123,8 @@ def build_data_services(
             name_prefix=prefix,
             account_id=account_id,
             settings=services.registry_database,
-            vpc_id=network.vpc_id,
-            private_subnet_ids=network.private_subnet_ids,
-            node_security_group_id=node_sg,
             kms_key_arn=keys.arn("model-registry"),
-            logs_key_arn=keys.arn("logs"),
-            log_retention_days=log_retention_days,
-            protect=protect,
+            **in_vpc,
         ),
         opts,
     )

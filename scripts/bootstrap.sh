@@ -52,7 +52,7 @@ hash_wl=$(sha256sum requirements/workloads.txt | cut -d' ' -f1)
 if ! stamp_ok "$venv_wl" "$hash_wl"; then
   log "creating $venv_wl"
   [[ -x $venv_wl/bin/python ]] || "$PYTHON" -m venv "$venv_wl"
-  # torch on its own first, spelled exactly: the CPU wheel (shared/ENVIRONMENT.md).
+  # torch on its own first, spelled exactly: the CPU wheel (any other spelling pulls a multi-GB CUDA build).
   pip_install $venv_wl/bin/pip install -q "$(grep -m1 '^torch==' requirements/workloads.txt)"
   pip_install $venv_wl/bin/pip install -q -r requirements/workloads.txt
   echo "$hash_wl" > "$venv_wl/.stamp"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build every workload image offline with podman (docs/adr/0010-offline-workload-images.md).
+# Build every workload image offline with podman (docs/adr/0014-offline-workload-images.md).
 #
 #   scripts/images.sh [IMAGE...]     build the named images (default: all of them)
 #   scripts/images.sh base           only the offline Debian base image

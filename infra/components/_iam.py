@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from infra.config import HOME_REGION
 
@@ -39,6 +40,18 @@ def account_scoped_trust_policy(
         return service_trust_policy(service, conditions)
 
     return pulumi.Output.from_input(account_id).apply(render)
+
+
+def deny_insecure_transport(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """Bucket-policy statement: the bucket answers TLS requests only."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
 
 def managed_policy_arn(name: str) -> str:
@@ -76,3 +89,60 @@ def kms_use_by_alias(
         "Resource": pulumi.Output.concat(f"arn:{PARTITION}:kms:{HOME_REGION}:", account_id, ":key/*"),
         "Condition": conditions,
     }
+
+
+def irsa_trust_policy(provider_arn: str, issuer: str | None, namespace: str, service_account: str) -> str:
+    """Trust one Kubernetes service account (and only for STS audience) through the cluster's OIDC issuer."""
+    host = (issuer or "").removeprefix("https://")
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                            f"{host}:aud": "sts.amazonaws.com",
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+def irsa_role(
+    name: str,
+    *,
+    namespace: str,
+    service_account: str,
+    oidc_provider_arn: pulumi.Input[str],
+    oidc_issuer: pulumi.Input[str],
+    description: str,
+    policy: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+    role_name: str | None = None,
+    max_session_duration: int | None = None,
+    tags: dict[str, str] | None = None,
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """An IRSA role that only `namespace:service_account` can assume, and its one inline policy.
+
+    Both resources take `name` (so their URNs are the name), under the caller's `opts` (its parent).
+    """
+    trust = pulumi.Output.all(oidc_provider_arn, oidc_issuer).apply(
+        lambda values: irsa_trust_policy(values[0], values[1], namespace, service_account)
+    )
+    role = aws.iam.Role(
+        name,
+        name=role_name,
+        description=description,
+        assume_role_policy=trust,
+        max_session_duration=max_session_duration,
+        tags=tags,
+        opts=opts,
+    )
+    inline = aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=opts)
+    return role, inline

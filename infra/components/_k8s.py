@@ -7,8 +7,14 @@ cannot forget one field of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.config import HOME_REGION
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 # A high, fixed UID/GID: never root, and distinct from any UID a node process runs as.
@@ -93,7 +99,7 @@ def fetch_secret_init_container(
     env = {
         "FETCH_FROM": secret_id,
         "FETCH_TO": SECRET_FILE,
-        "AWS_REGION": "me-central-1",
+        "AWS_REGION": HOME_REGION,
         "AWS_STS_REGIONAL_ENDPOINTS": "regional",
         **(extra_env or {}),
     }
@@ -111,3 +117,104 @@ def fetch_secret_init_container(
 def secret_volume() -> dict[str, object]:
     """tmpfs: the secret never touches the node's disk."""
     return {"name": "platform-secret", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}}
+
+
+def regional_aws_env(*, default_region: bool = False) -> list[dict[str, Any]]:
+    """Environment that keeps the AWS SDK in the home region (regional STS, never the global endpoint)."""
+    return [
+        {"name": "AWS_REGION", "value": HOME_REGION},
+        *([{"name": "AWS_DEFAULT_REGION", "value": HOME_REGION}] if default_region else []),
+        {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
+    ]
+
+
+@dataclass(frozen=True)
+class SecretReadingServerSpec:
+    """A restricted Deployment + ClusterIP Service whose pod reads one Secrets Manager secret through IRSA.
+
+    The init container (fetch_secret_init_container) writes the secret to a tmpfs that the server
+    container mounts read-only; the pod runs on the system pool under PSS `restricted`, with a
+    writable /tmp and no Kubernetes API token.
+    """
+
+    app: str  # app.kubernetes.io/name, and the name of the Deployment and the Service
+    component: str  # app.kubernetes.io/component
+    container_name: str
+    namespace: str
+    service_account: str
+    replicas: int
+    image: Any  # pulumi.Input[str]
+    command: list[str]
+    env: list[dict[str, Any]]
+    port: int
+    resources: dict[str, Any]
+    fetch_secret: dict[str, Any]  # the init container
+    liveness_initial_delay: int
+    tmp_size: str
+    extra_mounts: tuple[dict[str, Any], ...] = ()  # listed before the secret and /tmp mounts
+    extra_volumes: tuple[dict[str, Any], ...] = ()  # listed before the secret and /tmp volumes
+
+
+def secret_reading_server(
+    name: str,
+    spec: SecretReadingServerSpec,
+    *,
+    parent: pulumi.Resource,
+    after: Sequence[pulumi.Resource] = (),
+    deployment_after: Sequence[pulumi.Resource] = (),
+) -> tuple[k8s.apps.v1.Deployment, k8s.core.v1.Service]:
+    """`<name>-deployment` and `<name>-service` under `parent`; `deployment_after` come before the Deployment only."""
+    app = labels(spec.app, spec.component)
+    selector = {"app.kubernetes.io/name": spec.app}
+    container = {
+        "name": spec.container_name,
+        "image": spec.image,
+        "command": spec.command,
+        "env": spec.env,
+        "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
+        "resources": spec.resources,
+        "securityContext": container_security_context(),
+        "readinessProbe": http_probe("/health", spec.port),
+        "livenessProbe": http_probe("/health", spec.port, period=20, initial_delay=spec.liveness_initial_delay),
+        "volumeMounts": [
+            *spec.extra_mounts,
+            {"name": "platform-secret", "mountPath": SECRET_DIR, "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
+    }
+    deployment = k8s.apps.v1.Deployment(
+        f"{name}-deployment",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.app, namespace=spec.namespace, labels=app),
+        spec={
+            "replicas": spec.replicas,
+            "selector": {"matchLabels": selector},
+            "template": {
+                "metadata": {"labels": app},
+                "spec": {
+                    "serviceAccountName": spec.service_account,
+                    "automountServiceAccountToken": False,
+                    "securityContext": pod_security_context(),
+                    "nodeSelector": {"platform.uae/pool": "system"},
+                    "initContainers": [spec.fetch_secret],
+                    "containers": [container],
+                    "volumes": [
+                        *spec.extra_volumes,
+                        secret_volume(),
+                        {"name": "tmp", "emptyDir": {"sizeLimit": spec.tmp_size}},
+                    ],
+                },
+            },
+        },
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*deployment_after, *after]),
+    )
+    service = k8s.core.v1.Service(
+        f"{name}-service",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.app, namespace=spec.namespace, labels=app),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP",
+            selector=selector,
+            ports=[k8s.core.v1.ServicePortArgs(name="http", port=spec.port, target_port="http", protocol="TCP")],
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(after)),
+    )
+    return deployment, service

@@ -8,11 +8,13 @@ advertising a footprint the platform does not have.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.components._iam import PARTITION, account_scoped_trust_policy, document
+from infra.components._iam import PARTITION, account_scoped_trust_policy, deny_insecure_transport, document
+from infra.components.bucket import bucket_guards
 from infra.config import HOME_REGION
 
 GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
@@ -21,6 +23,35 @@ GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
     # Runtime monitoring (supersedes EKS_RUNTIME_MONITORING); GuardDuty manages its EKS agent add-on.
     "RUNTIME_MONITORING": ("EKS_ADDON_MANAGEMENT",),
 }
+
+
+def cloudtrail_bucket_statements(
+    bucket_arn: pulumi.Input[str], account_id: pulumi.Input[str], trail_arn: pulumi.Input[str]
+) -> list[dict[str, Any]]:
+    """Bucket-policy statements that let one trail (by ARN) check the ACL and write its log files."""
+    return [
+        {
+            "Sid": "CloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+        },
+        {
+            "Sid": "CloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": pulumi.Output.concat(bucket_arn, "/AWSLogs/", account_id, "/*"),
+            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}},
+        },
+    ]
+
+
+def trail_arn_of(account_id: pulumi.Input[str], trail_name: str) -> pulumi.Output[str]:
+    """A trail's ARN from known values, so policies naming it are readable at preview time."""
+    return pulumi.Output.concat(f"arn:{PARTITION}:cloudtrail:{HOME_REGION}:", account_id, f":trail/{trail_name}")
 
 
 @dataclass(frozen=True)
@@ -38,9 +69,7 @@ class Audit(pulumi.ComponentResource):
     def __init__(self, name: str, args: AuditArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("uae:audit:Audit", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        trail_arn = pulumi.Output.concat(
-            f"arn:{PARTITION}:cloudtrail:{HOME_REGION}:", args.account_id, f":trail/{args.trail_name}"
-        )
+        trail_arn = trail_arn_of(args.account_id, args.trail_name)
 
         # Names and ARNs built from known values (account id, names), not from outputs, so the
         # policies below are known at preview time and the gate can read them.
@@ -57,76 +86,18 @@ class Audit(pulumi.ComponentResource):
             tags={"Name": f"{args.trail_name}-trail", "data-domain": "logs"},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-trail",
-            bucket=self.bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms",
-                        kms_master_key_id=args.logs_key_arn,
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-            opts=child,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-trail",
-            bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-trail",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-trail",
-            bucket=self.bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
+        guards = bucket_guards(f"{name}-trail", self.bucket.id, args.logs_key_arn, child)
         policy = aws.s3.BucketPolicy(
             f"{name}-trail",
             bucket=self.bucket.id,
             policy=document(
                 [
-                    {
-                        "Sid": "CloudTrailAclCheck",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "s3:GetBucketAcl",
-                        "Resource": bucket_arn,
-                        "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
-                    },
-                    {
-                        "Sid": "CloudTrailWrite",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": pulumi.Output.concat(bucket_arn, "/AWSLogs/", args.account_id, "/*"),
-                        "Condition": {
-                            "StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
-                        },
-                    },
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
+                    *cloudtrail_bucket_statements(bucket_arn, args.account_id, trail_arn),
+                    deny_insecure_transport(bucket_arn),
                 ]
             ),
             # The public access block must exist first, or S3 may evaluate the policy without it.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[guards.public_access, guards.ownership]),
         )
 
         log_group = aws.cloudwatch.LogGroup(
@@ -172,7 +143,7 @@ class Audit(pulumi.ComponentResource):
             cloud_watch_logs_role_arn=delivery_role.arn,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[policy, encryption, versioning, delivery_policy],
+                depends_on=[policy, guards.encryption, guards.versioning, delivery_policy],
             ),
         )
 

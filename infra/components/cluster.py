@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from infra.components._iam import PARTITION, document, managed_policy_arn, service_trust_policy
+from infra.components._iam import PARTITION, document, irsa_trust_policy, managed_policy_arn, service_trust_policy
 from infra.providers import kubernetes_provider
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -292,26 +292,3 @@ class ClusterAddons(pulumi.ComponentResource):
                 "ebs_csi_role_arn": self.ebs_csi_role_arn,
             }
         )
-
-
-def irsa_trust_policy(provider_arn: str, issuer: str | None, namespace: str, service_account: str) -> str:
-    """Trust one Kubernetes service account (and only for STS audience) through the cluster's OIDC issuer."""
-    host = (issuer or "").removeprefix("https://")
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {
-                            f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                            f"{host}:aud": "sts.amazonaws.com",
-                        }
-                    },
-                }
-            ],
-        }
-    )

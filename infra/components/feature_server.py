@@ -16,13 +16,12 @@ import pulumi_kubernetes as k8s
 
 from infra.components._k8s import (
     SECRET_FILE,
-    container_security_context,
+    SecretReadingServerSpec,
     fetch_secret_init_container,
-    http_probe,
     labels,
-    pod_security_context,
+    regional_aws_env,
     resources,
-    secret_volume,
+    secret_reading_server,
 )
 from infra.components.k8s_baseline import FEATURE_SERVER_PORT
 from infra.components.supply_chain import Mirror
@@ -58,7 +57,6 @@ class FeatureServer(pulumi.ComponentResource):
     def __init__(self, name: str, args: FeatureServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("uae:features:FeatureServer", name, None, opts)
         app = labels(APP, "feature-server")
-        selector = {"app.kubernetes.io/name": APP}
         replicas = {"dev": 1, "staging": 2}.get(args.environment, 3)
         after = list(args.after)
         image = args.mirror.workload("features").ref
@@ -69,64 +67,29 @@ class FeatureServer(pulumi.ComponentResource):
             data={"feature_store.yaml": args.feature_store_yaml},
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
-        container = {
-            "name": "feature-server",
-            "image": image,
-            "command": server_command(),
-            "env": [
-                {"name": "AWS_REGION", "value": "me-central-1"},
-                {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
-                {"name": "HOME", "value": "/tmp"},
-            ],
-            "ports": [{"name": "http", "containerPort": FEATURE_SERVER_PORT, "protocol": "TCP"}],
-            "resources": resources("250m", "1Gi", "1") if args.environment == "dev" else resources("1", "2Gi", "2"),
-            "securityContext": container_security_context(),
-            "readinessProbe": http_probe("/health", FEATURE_SERVER_PORT),
-            "livenessProbe": http_probe("/health", FEATURE_SERVER_PORT, period=20, initial_delay=20),
-            "volumeMounts": [
-                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
-                {"name": "platform-secret", "mountPath": "/run/secrets/platform", "readOnly": True},
-                {"name": "tmp", "mountPath": "/tmp"},
-            ],
-        }
-        self.deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=APP, namespace=args.namespace, labels=app),
-            spec={
-                "replicas": replicas,
-                "selector": {"matchLabels": selector},
-                "template": {
-                    "metadata": {"labels": app},
-                    "spec": {
-                        "serviceAccountName": args.service_account,
-                        "automountServiceAccountToken": False,
-                        "securityContext": pod_security_context(),
-                        "nodeSelector": {"platform.uae/pool": "system"},
-                        "initContainers": [fetch_secret_init_container(image, args.redis_auth_secret_id)],
-                        "containers": [container],
-                        "volumes": [
-                            {"name": "config", "configMap": {"name": "feature-store"}},
-                            secret_volume(),
-                            {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
-                        ],
-                    },
-                },
-            },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.config_map, *after]),
-        )
-        self.service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=APP, namespace=args.namespace, labels=app),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP",
-                selector=selector,
-                ports=[
-                    k8s.core.v1.ServicePortArgs(
-                        name="http", port=FEATURE_SERVER_PORT, target_port="http", protocol="TCP"
-                    )
-                ],
+        self.deployment, self.service = secret_reading_server(
+            name,
+            SecretReadingServerSpec(
+                app=APP,
+                component="feature-server",
+                container_name="feature-server",
+                namespace=args.namespace,
+                service_account=args.service_account,
+                replicas=replicas,
+                image=image,
+                command=server_command(),
+                env=[*regional_aws_env(), {"name": "HOME", "value": "/tmp"}],
+                port=FEATURE_SERVER_PORT,
+                resources=resources("250m", "1Gi", "1") if args.environment == "dev" else resources("1", "2Gi", "2"),
+                fetch_secret=fetch_secret_init_container(image, args.redis_auth_secret_id),
+                liveness_initial_delay=20,
+                tmp_size="256Mi",
+                extra_mounts=({"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},),
+                extra_volumes=({"name": "config", "configMap": {"name": "feature-store"}},),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            parent=self,
+            after=after,
+            deployment_after=[self.config_map],
         )
         self.url = f"http://{APP}.{args.namespace}.svc.cluster.local:{FEATURE_SERVER_PORT}"
         self.register_outputs({"url": self.url})

@@ -17,9 +17,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from infra.components._iam import PARTITION, document
+from infra.components._iam import PARTITION, document, irsa_role
 from infra.components._k8s import GPU_POOL, INFERENCE_POOL, IRSA_ANNOTATION
-from infra.components.cluster import irsa_trust_policy
 from infra.components.k8s_baseline import PRIVILEGED_NAMESPACE
 from infra.components.nodepools import ROOT_DEVICE
 from infra.components.serving import HELM_TIMEOUT_S
@@ -284,17 +283,13 @@ class GpuScheduling(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.controller_role = aws.iam.Role(
+        self.controller_role, controller_policy = irsa_role(
             f"{name}-karpenter",
+            namespace=KARPENTER_NAMESPACE,
+            service_account=KARPENTER_SERVICE_ACCOUNT,
+            oidc_provider_arn=args.oidc_provider_arn,
+            oidc_issuer=args.oidc_issuer,
             description=f"IRSA role of Karpenter ({KARPENTER_NAMESPACE}:{KARPENTER_SERVICE_ACCOUNT}) in {cluster_name}",
-            assume_role_policy=pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-                lambda v: irsa_trust_policy(v[0], v[1], KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT)
-            ),
-            opts=child,
-        )
-        controller_policy = aws.iam.RolePolicy(
-            f"{name}-karpenter",
-            role=self.controller_role.id,
             policy=pulumi.Output.all(
                 args.account_id, args.cluster_arn, self.queue.arn, args.node_role_arn, args.volume_key_arn
             ).apply(

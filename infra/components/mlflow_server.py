@@ -12,17 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from infra.components._k8s import (
     SECRET_FILE,
-    container_security_context,
+    SecretReadingServerSpec,
     fetch_secret_init_container,
-    http_probe,
-    labels,
-    pod_security_context,
+    regional_aws_env,
     resources,
-    secret_volume,
+    secret_reading_server,
 )
 from infra.components.k8s_baseline import MLFLOW_PORT
 from infra.components.supply_chain import Mirror
@@ -55,9 +52,6 @@ class MlflowServer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MlflowServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("uae:registry:MlflowServer", name, None, opts)
-        app = labels("mlflow", "tracking-server")
-        selector = {"app.kubernetes.io/name": "mlflow"}
-        after = list(args.after)
         image = args.mirror.image("mlflow").ref
         artifacts = pulumi.Output.concat("s3://", args.artifact_bucket, "/mlflow")
         fetch = fetch_secret_init_container(
@@ -65,57 +59,30 @@ class MlflowServer(pulumi.ComponentResource):
             args.database_secret_id,
             {"FETCH_AS": "postgres-uri", "DB_ENDPOINT": args.database_endpoint, "DB_NAME": args.database_name},
         )
-        container = {
-            "name": "mlflow",
-            "image": image,
-            "command": server_command(),
-            "env": [
-                {"name": "MLFLOW_ARTIFACTS_DESTINATION", "value": artifacts},
-                {"name": "AWS_REGION", "value": "me-central-1"},
-                {"name": "AWS_DEFAULT_REGION", "value": "me-central-1"},
-                {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
-                {"name": "HOME", "value": "/tmp"},
-            ],
-            "ports": [{"name": "http", "containerPort": MLFLOW_PORT, "protocol": "TCP"}],
-            "resources": resources("250m", "1Gi", "1") if args.environment == "dev" else resources("500m", "2Gi", "2"),
-            "securityContext": container_security_context(),
-            "readinessProbe": http_probe("/health", MLFLOW_PORT),
-            "livenessProbe": http_probe("/health", MLFLOW_PORT, period=20, initial_delay=30),
-            "volumeMounts": [
-                {"name": "platform-secret", "mountPath": "/run/secrets/platform", "readOnly": True},
-                {"name": "tmp", "mountPath": "/tmp"},
-            ],
-        }
-        self.deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="mlflow", namespace=args.namespace, labels=app),
-            spec={
-                "replicas": 1 if args.environment == "dev" else 2,
-                "selector": {"matchLabels": selector},
-                "template": {
-                    "metadata": {"labels": app},
-                    "spec": {
-                        "serviceAccountName": args.service_account,
-                        "automountServiceAccountToken": False,
-                        "securityContext": pod_security_context(),
-                        "nodeSelector": {"platform.uae/pool": "system"},
-                        "initContainers": [fetch],
-                        "containers": [container],
-                        "volumes": [secret_volume(), {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
-                    },
-                },
-            },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
-        )
-        self.service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="mlflow", namespace=args.namespace, labels=app),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP",
-                selector=selector,
-                ports=[k8s.core.v1.ServicePortArgs(name="http", port=MLFLOW_PORT, target_port="http", protocol="TCP")],
+        self.deployment, self.service = secret_reading_server(
+            name,
+            SecretReadingServerSpec(
+                app="mlflow",
+                component="tracking-server",
+                container_name="mlflow",
+                namespace=args.namespace,
+                service_account=args.service_account,
+                replicas=1 if args.environment == "dev" else 2,
+                image=image,
+                command=server_command(),
+                env=[
+                    {"name": "MLFLOW_ARTIFACTS_DESTINATION", "value": artifacts},
+                    *regional_aws_env(default_region=True),
+                    {"name": "HOME", "value": "/tmp"},
+                ],
+                port=MLFLOW_PORT,
+                resources=resources("250m", "1Gi", "1") if args.environment == "dev" else resources("500m", "2Gi", "2"),
+                fetch_secret=fetch,
+                liveness_initial_delay=30,
+                tmp_size="1Gi",
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            parent=self,
+            after=args.after,
         )
         self.tracking_uri = f"http://mlflow.{args.namespace}.svc.cluster.local:{MLFLOW_PORT}"
         self.register_outputs({"tracking_uri": self.tracking_uri})

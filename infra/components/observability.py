@@ -13,9 +13,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from infra.components._iam import document
+from infra.components._iam import document, irsa_role
 from infra.components._k8s import IRSA_ANNOTATION
-from infra.components.cluster import irsa_trust_policy
 from infra.components.k8s_baseline import PRIVILEGED_NAMESPACE
 from infra.components.serving import HELM_TIMEOUT_S
 from infra.components.supply_chain import Mirror
@@ -187,17 +186,13 @@ class Observability(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             opts=child,
         )
-        self.writer_role = aws.iam.Role(
+        self.writer_role, writer_policy = irsa_role(
             f"{name}-prometheus",
+            namespace=NAMESPACE,
+            service_account=PROMETHEUS_SERVICE_ACCOUNT,
+            oidc_provider_arn=args.oidc_provider_arn,
+            oidc_issuer=args.oidc_issuer,
             description=f"IRSA role of Prometheus ({NAMESPACE}:{PROMETHEUS_SERVICE_ACCOUNT}): remote write only",
-            assume_role_policy=pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-                lambda v: irsa_trust_policy(v[0], v[1], NAMESPACE, PROMETHEUS_SERVICE_ACCOUNT)
-            ),
-            opts=child,
-        )
-        writer_policy = aws.iam.RolePolicy(
-            f"{name}-prometheus",
-            role=self.writer_role.id,
             policy=document(
                 [
                     {

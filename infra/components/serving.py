@@ -22,6 +22,7 @@ from infra.components._k8s import (
 )
 from infra.components.k8s_baseline import PREDICTOR_PORT, SERVING_PRIORITY
 from infra.components.supply_chain import ImageRef, Mirror
+from infra.config import HOME_REGION
 
 DEPLOYMENT_MODE = "RawDeployment"
 HELM_TIMEOUT_S = 900
@@ -212,7 +213,7 @@ class Serving(pulumi.ComponentResource):
                     "env": [
                         {"name": "STORAGE_URI", "value": storage_uri},
                         {"name": "MODEL_VERSION", "value": model.canary_version},
-                        {"name": "AWS_REGION", "value": "me-central-1"},
+                        {"name": "AWS_REGION", "value": HOME_REGION},
                         {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
                     ],
                     "ports": [{"name": "http1", "containerPort": PREDICTOR_PORT, "protocol": "TCP"}],

@@ -26,6 +26,7 @@ from infra.components._k8s import (
 from infra.components.k8s_baseline import TRAINING_PRIORITY
 from infra.components.serving import HELM_TIMEOUT_S
 from infra.components.supply_chain import Mirror
+from infra.config import HOME_REGION
 
 TRAINER_API = "trainer.kubeflow.org/v1alpha1"
 RUNTIME_NAME = "torch-distributed-gpu"
@@ -181,7 +182,7 @@ class Training(pulumi.ComponentResource):
                         *({"name": k, "value": v} for k, v in NCCL_ENV.items()),
                         {"name": "CHECKPOINT_URI", "value": checkpoints},
                         {"name": "MLFLOW_TRACKING_URI", "value": args.mlflow_tracking_uri},
-                        {"name": "AWS_REGION", "value": "me-central-1"},
+                        {"name": "AWS_REGION", "value": HOME_REGION},
                         {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"},
                     ],
                 },

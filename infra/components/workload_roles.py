@@ -15,8 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.components._iam import PARTITION, document, kms_use_by_alias
-from infra.components.cluster import irsa_trust_policy
+from infra.components._iam import PARTITION, document, irsa_role, kms_use_by_alias
 from infra.config import HOME_REGION
 
 Statement = dict[str, Any]
@@ -50,27 +49,20 @@ class WorkloadRoles(pulumi.ComponentResource):
         for role_name, identity in args.identities.items():
             if not identity.statements:
                 raise ValueError(f"workload role {role_name} has no permissions; drop it instead")
-            trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-                lambda values, ns=identity.namespace, sa=identity.service_account: irsa_trust_policy(
-                    values[0], values[1], ns, sa
-                )
-            )
-            role = aws.iam.Role(
+            role, _ = irsa_role(
                 f"{name}-{role_name}",
-                name=f"{args.role_prefix}-{role_name}",
+                namespace=identity.namespace,
+                service_account=identity.service_account,
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_issuer=args.oidc_issuer,
+                role_name=f"{args.role_prefix}-{role_name}",
                 description=f"IRSA {identity.namespace}/{identity.service_account}: {identity.description}",
-                assume_role_policy=trust,
+                policy=document(list(identity.statements)),
                 max_session_duration=MAX_SESSION_SECONDS,
                 tags={
                     "kubernetes-namespace": identity.namespace,
                     "kubernetes-service-account": identity.service_account,
                 },
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            aws.iam.RolePolicy(
-                f"{name}-{role_name}",
-                role=role.id,
-                policy=document(list(identity.statements)),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.roles[role_name] = role

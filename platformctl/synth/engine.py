@@ -21,17 +21,19 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from platformctl.errors import StackError, SynthesisError
 from platformctl.synth.stackfile import STACKS_DIR, read_stack_config
+from policies.facts import (
+    AVAILABILITY_ZONE_IDS,
+    AVAILABILITY_ZONES,
+    HOME_REGION,
+    RESOURCE_SIG,
+    SECRET_SIG,
+    SPECIAL_SIG_KEY,
+    UNKNOWN,
+)
 
 PROJECT = "uae-ml-platform"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
 # AWS's documentation account id: offline synthesis has no caller identity to ask for.
 OFFLINE_ACCOUNT_ID = "111122223333"
-HOME_REGION = "me-central-1"
-ZONES = ["me-central-1a", "me-central-1b", "me-central-1c"]
-ZONE_IDS = ["mec1-az1", "mec1-az2", "mec1-az3"]
 
 
 class OfflineMocks(pulumi_mocks.Mocks):
@@ -63,7 +65,12 @@ class OfflineMocks(pulumi_mocks.Mocks):
             digest = "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
             return {**dict(args.args), "imageDigest": digest, "id": ref}
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {"names": ZONES, "zoneIds": ZONE_IDS, "id": HOME_REGION, "groupNames": [HOME_REGION]}
+            return {
+                "names": list(AVAILABILITY_ZONES),
+                "zoneIds": list(AVAILABILITY_ZONE_IDS),
+                "id": HOME_REGION,
+                "groupNames": [HOME_REGION],
+            }
         raise SynthesisError(
             f"the program calls {token!r}, which offline synthesis cannot answer; "
             "answer it in platformctl/synth/engine.py OfflineMocks.call or avoid the lookup"

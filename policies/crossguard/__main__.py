@@ -15,10 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 from uae_pack import uae_gate_policy  # noqa: E402
 
+from policies.facts import HOME_REGION  # noqa: E402  (uae_pack puts the repo on the path)
+
 PolicyPack(
     name="uae-ml-platform-gate",
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=[uae_gate_policy()],
     description="UAE sovereign ML platform: the policies/rego gate, enforced by the Pulumi engine.",
-    tags=["uae", "residency", "me-central-1"],
+    tags=["uae", "residency", HOME_REGION],
 )

@@ -26,8 +26,8 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_TEXT = "[secret]"
+from policies.facts import SECRET_TEXT, UNKNOWN
+
 INTERNET_WIDE_V4 = 1 << 16
 INTERNET_WIDE_V6 = 1 << 96
 _ALL_PROTOCOLS = {"-1", "all", "any"}

@@ -16,15 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PreviewFormatError
+from policies.facts import ASSET_SIGS, HOME_REGION, RESOURCE_SIG, SECRET_SIG, SECRET_TEXT, SPECIAL_SIG_KEY, UNKNOWN
 
 SCHEMA = "uae-ml-platform/gate-input/v1"
-HOME_REGION = "me-central-1"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-ASSET_SIGS = {"c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7"}
-SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_TEXT = "[secret]"
 MAX_BYTES = 1 << 30
 # Packages whose custom resources are placed in an AWS region by their provider, and the stack
 # config key the engine's default provider of that package reads its region from.

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from policies.facts import UNKNOWN
+
 FORMAT_VERSION = "1.2"
 TERRAFORM_VERSION = "1.9.8"
 

@@ -2,8 +2,9 @@
 # Package `lib` (file core.rego) so the contract's `data.lib.unknown` resolves.
 package lib
 
-# The value Pulumi uses for anything not known at preview time.
-unknown := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# The value Pulumi uses for anything not known at preview time (data/sentinels.json, checked
+# against the Pulumi SDK by policies/facts.py).
+unknown := data.uae_data.sentinels.unknown
 
 home_region := input.home_region if {
 	is_string(input.home_region)
@@ -86,7 +87,7 @@ live_types := {type | some type, _ in _live_by_type}
 is_unknown(value) if value == unknown
 
 # What normalization leaves of a secret value (docs/gate-input.md): the value is never seen.
-secret := "[secret]"
+secret := data.uae_data.sentinels.secret
 
 # "unknown" or "secret" when a value cannot be read at preview time. Where a verdict depends on
 # such a value the rules treat it as non-compliant and say "cannot be verified at preview time"

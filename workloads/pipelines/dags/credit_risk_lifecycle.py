@@ -2,7 +2,7 @@
 canary -> promote.
 
 This file imports only Airflow and the standard library: Airflow's pins conflict with the workloads venv
-(docs/adr/0011-airflow-pipeline.md). Each task runs `workloads.pipelines.steps.run_step(<step>)` in the
+(docs/adr/0015-lifecycle-dag-and-drift-monitor.md). Each task runs `workloads.pipelines.steps.run_step(<step>)` in the
 workloads interpreter (ExternalPythonOperator), the same function `python -m workloads.pipelines` runs locally.
 Settings come from the DAG params, overridable per run (dag_run.conf), e.g. by the drift monitor's trigger.
 """
