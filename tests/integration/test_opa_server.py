@@ -1,6 +1,6 @@
 """The OPA-server path, for real: opa-python-client -> HTTP -> the real OPA library, on 127.0.0.1.
 
-The server (platformctl.gate.opa_server) runs in-process on a free port; every evaluation goes
+The server (tests.support.opa_server) runs in-process on a free port; every evaluation goes
 through OpaServerEngine (opa-python-client) and must give exactly the findings that the embedded
 regorus engine gives for the same normalized input.
 """
@@ -23,10 +23,10 @@ import pytest
 import requests
 
 from platformctl.errors import PolicyEngineError
-from platformctl.gate.opa_client_engine import OpaServerEngine
-from platformctl.gate.opa_server import OpaHTTPServer, OpaState, RunningServer, data_ref, serve_in_thread
-from platformctl.gate.preview import UNKNOWN, normalize
-from platformctl.gate.rego_engine import POLICY_ROOT, RegorusEngine
+from platformctl.gate.engines.opa_server_client import OpaServerEngine
+from platformctl.gate.engines.rego import POLICY_ROOT, RegorusEngine
+from platformctl.gate.input.preview import UNKNOWN, normalize
+from tests.support.opa_server import OpaHTTPServer, OpaState, RunningServer, data_ref, serve_in_thread
 
 pytestmark = pytest.mark.integration
 
@@ -507,7 +507,7 @@ def test_command_line_entry_point_prints_the_url_and_writes_a_private_token(tmp_
     token_file = tmp_path / "private" / "opa-token"
     env = {k: v for k, v in os.environ.items() if k != "PLATFORM_OPA_TOKEN"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "platformctl.gate.opa_server", "--port", "0", "--policies", str(POLICY_ROOT),
+        [sys.executable, "-m", "tests.support.opa_server", "--port", "0", "--policies", str(POLICY_ROOT),
          "--token-file", str(token_file)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
@@ -585,9 +585,9 @@ def stub() -> Iterator[ThreadingHTTPServer]:
         (200, b"{}", "undefined"),
         (200, b'{"result": "allow"}', "not a set of objects"),
         (200, b'{"result": {"rule_id": "X"}}', "not a set of objects"),
-        (200, b'{"result": [["x"]]}', "not a set of objects"),
-        (200, b'{"result": [{"rule_id": "X", "urn": 5, "message": "m"}]}', "lacks string urn"),
-        (200, b'{"result": [{"rule_id": "X"}]}', "lacks string urn, message"),
+        (200, b'{"result": [["x"]]}', "is not of type 'object'"),
+        (200, b'{"result": [{"rule_id": "X", "urn": 5, "message": "m"}]}', "urn: 5 is not of type 'string'"),
+        (200, b'{"result": [{"rule_id": "X"}]}', "missing (urn|message)"),
         (404, b'{"code": "resource_not_found", "message": "nope"}', "HTTP 404"),
         (500, b"<html>oops</html>", "HTTP 500"),
         (302, b"", "HTTP 302|not JSON"),

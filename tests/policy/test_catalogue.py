@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.gate.catalogue import (
+from platformctl.gate.policy.catalogue import (
     CatalogueError,
     load_catalogue,
     rule_tests,

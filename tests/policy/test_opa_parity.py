@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.rego_engine import (
+from platformctl.gate.engines.rego import (
     OpaLibEngine,
     PolicyEngineError,
     RegorusEngine,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.gate.rego_engine import (
+from platformctl.gate.engines.rego import (
     POLICY_ROOT,
     PolicyEngineError,
     RegorusEngine,
