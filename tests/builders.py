@@ -20,6 +20,7 @@ from pulumi.runtime import rpc
 
 UNKNOWN: str = rpc.UNKNOWN  # an output not known at preview time
 SECRET_SIG: str = rpc._special_secret_sig
+ASSET_SIG: str = rpc._special_asset_sig
 SIG_KEY: str = rpc._special_sig_key
 SECRET = {SIG_KEY: SECRET_SIG, "value": "hunter2-password"}  # a secret on the wire, as the SDK sends it
 

@@ -18,9 +18,8 @@ from platformctl.gate.engines.checkov import (
     run_checkov,
     run_checkov_batch,
 )
-from platformctl.gate.input.tfplan import UNKNOWN
 from platformctl.gate.policy.curated import load_curated
-from tests.builders import STACK, aws_resource
+from tests.builders import STACK, UNKNOWN, aws_resource
 
 
 def _aws(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from platformctl.synth import synthesize
+from tests.builders import SECRET_SIG, SIG_KEY
 
 REPO = Path(__file__).resolve().parents[2]
 MULTITOOL = REPO / "tools" / "node_modules" / ".bin" / "sarif-multitool"
@@ -210,7 +211,7 @@ def test_several_previews_in_one_run(tmp_path: Path) -> None:
 
 
 def test_secrets_are_never_printed(tmp_path: Path) -> None:
-    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "s3cr3t-value-xyz"}
+    secret = {SIG_KEY: SECRET_SIG, "value": "s3cr3t-value-xyz"}
 
     def add_secret(doc: dict[str, Any]) -> None:
         for step in doc["steps"]:

@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.builders import UNKNOWN
+
 REPO = Path(__file__).resolve().parents[2]
 OPERATOR = "Test Operator <operator@example.ae>"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 TAGS = {"environment": "{env}", "owner": "ml-platform-team", "data-classification": "confidential"}
 
 pytestmark = pytest.mark.integration

@@ -14,8 +14,9 @@ import pytest
 
 from platformctl.cli import main
 from platformctl.errors import StackError
-from platformctl.gate.input.preview import UNKNOWN, normalize, parse_urn
+from platformctl.gate.input.preview import normalize, parse_urn
 from platformctl.synth import synthesize
+from tests.builders import UNKNOWN
 
 REPO = Path(__file__).resolve().parents[2]
 STACKS = ("dev", "staging", "prod")

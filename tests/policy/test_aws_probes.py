@@ -7,14 +7,16 @@ exposure) and the rules are exercised together; each has a compliant twin that m
 from __future__ import annotations
 
 import json
+import tempfile
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from platformctl.gate.engines.rego import RegorusEngine
-from platformctl.gate.input.preview import UNKNOWN, normalize
-from tests.unit.test_preview import PROVIDER, SECRET, doc, step, urn
+from platformctl.gate.input.preview import normalize
+from tests.builders import PROVIDER, SECRET, UNKNOWN, doc, step, urn
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 NATIVE_PROVIDER = "urn:pulumi:prod::uae-ml-platform::pulumi:providers:aws-native::uae-native"
@@ -260,10 +262,15 @@ def test_probe_documents_are_plain_json() -> None:
 
 
 def _residency(document: dict[str, Any]) -> dict[str, Any]:
+    """The report `platformctl residency` prints: the gate's own evaluation without Checkov."""
     from platformctl.commands import residency_report
+    from platformctl.gate.runner import GateOptions, run_gate
 
-    normalized = normalize(document)
-    return residency_report(normalized, _engine().evaluate(normalized))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "preview.json"
+        path.write_text(json.dumps(document))
+        [stack] = run_gate([str(path)], GateOptions(checkov=False)).stacks
+    return residency_report(stack)
 
 
 def test_residency_never_calls_an_unknown_or_foreign_region_resident() -> None:
