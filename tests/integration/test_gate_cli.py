@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -11,9 +13,11 @@ import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from platformctl.cli import main
 from platformctl.synth import synthesize
 from tests.builders import SECRET_SIG, SIG_KEY
 
@@ -36,11 +40,20 @@ def write_preview(tmp_path: Path, stack: str, mutate: Any = None) -> Path:
     return path
 
 
+def cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`platformctl ARGV` through its entry point, in-process: exit code, stdout and stderr.
+
+    The interpreter start is not what these tests are about (and costs seconds a run);
+    test_gate_reads_a_preview_from_standard_input runs the real `python -m platformctl.cli`.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, env or {}), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return subprocess.CompletedProcess(list(argv), code, out.getvalue(), err.getvalue())
+
+
 def gate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "platformctl.cli", "gate", *args],
-        capture_output=True, text=True, cwd=REPO, timeout=300, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    return cli("gate", *args, env=env)
 
 
 def _delete_data_lake_key(doc: dict[str, Any]) -> None:
@@ -225,8 +238,7 @@ def test_secrets_are_never_printed(tmp_path: Path) -> None:
 
 
 def residency(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "platformctl.cli", "residency", *args],
-                          capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
+    return cli("residency", *args)
 
 
 def test_residency_lists_every_region_and_egress_path(tmp_path: Path) -> None:
