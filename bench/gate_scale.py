@@ -64,6 +64,8 @@ def measure(size: int, engines: list[str]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 20_000, 40_000])
+    # In-process engines only ("opa" is the OPA Go library, as for `platformctl gate --engine opa`);
+    # the opa-server engine adds an HTTP round trip to a server this benchmark does not start.
     parser.add_argument("--engines", nargs="+", default=["regorus", "opa"], choices=["regorus", "opa"])
     parser.add_argument("--output", default=str(RESULTS / "gate_scale.json"))
     args = parser.parse_args()

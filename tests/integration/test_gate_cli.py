@@ -334,7 +334,7 @@ def test_kubernetes_only_preview_is_allowed_and_lists_unchecked_in_every_format(
     skipped = [c for c in junit.iter("testcase") if c.find("skipped") is not None and "UNCHECKED" in c.get("name", "")]
     assert len(skipped) == 4 and int(junit.find("testsuite").get("skipped", "0")) >= 4
     markdown = (reports / f"{stem}.md").read_text()
-    assert "Not checked by any engine" in markdown and "kubernetes:core/v1:Namespace" in markdown
+    assert "Resources not checked by any engine" in markdown and "kubernetes:core/v1:Namespace" in markdown
     out = tmp_path / "validation.sarif"
     proc = subprocess.run([str(MULTITOOL), "validate", str(reports / f"{stem}.sarif"), "-o", str(out)],
                           capture_output=True, text=True, timeout=180)  # fmt: skip

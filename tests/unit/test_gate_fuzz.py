@@ -1,4 +1,8 @@
-"""Fuzzing the gate's input path: no crash, and nothing malformed is ever allowed."""
+"""Fuzzing the gate's input path: no crash, and nothing malformed is ever allowed.
+
+A clean input error is a PreviewFormatError (the CLI: exit 2, one line naming the input). Anything
+else (a KeyError, a TypeError, a traceback, the CLI's "internal error") fails these tests.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from platformctl import schemas
 from platformctl.cli import main
 from platformctl.errors import PreviewFormatError
 from platformctl.gate.input.preview import load_preview_bytes, normalize
@@ -87,13 +93,15 @@ def test_structural_mutations_of_a_preview_either_parse_or_are_refused(
         normalized = normalize(doc)
     except PreviewFormatError:
         return
-    assert normalized["schema"] == "uae-ml-platform/gate-input/v1"
-    assert all(isinstance(r["inputs"], dict) for r in normalized["resources"])
+    # What the reader accepts, it turns into a valid gate input (schemas/gate-input.schema.json).
+    assert schemas.first_error("gate-input", normalized) is None
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(st.binary(max_size=200), json_values.map(lambda v: json.dumps(v).encode())))
-def test_the_cli_exits_2_and_never_allows_garbage(tmp_path: Path, data: bytes) -> None:
+def test_the_cli_exits_2_and_never_allows_garbage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes
+) -> None:
     path = tmp_path / "fuzz.json"
     path.write_bytes(data)
     try:
@@ -102,4 +110,10 @@ def test_the_cli_exits_2_and_never_allows_garbage(tmp_path: Path, data: bytes) -
         pass
     else:  # hypothesis happened to build a well-formed preview: not garbage, not this test's concern
         return
+    capsys.readouterr()
     assert main(["gate", str(path), "--format", "json", "--no-checkov"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    # A clean input error: one line that names the input, not an internal error or a traceback.
+    assert err.startswith("platformctl gate: error: ") and err.count("\n") == 1, err
+    assert str(path) in err and "internal error" not in err and "Traceback" not in err, err

@@ -1,6 +1,6 @@
 """Read a `pulumi preview --json` document, refuse anything untrustworthy, normalize it.
 
-This is the only module that knows the raw format (shared/preview-format.md, Pulumi's
+This is the only module that knows the raw format (docs/adr/0001-preview-document-contract.md, Pulumi's
 pkg/backend/display/json.go). Everything downstream (Rego, Checkov, reports) reads the normalized
 document described in docs/gate-input.md. Any doubt about the input raises PreviewFormatError:
 the gate exits 2 rather than judge a document it does not understand.
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PreviewFormatError
-from platformctl.gate.input.exposure import network_rules
 
 SCHEMA = "uae-ml-platform/gate-input/v1"
 HOME_REGION = "me-central-1"
@@ -128,6 +127,8 @@ def load_preview_bytes(data: bytes, source: str) -> dict[str, Any]:
         document = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object_without_duplicates)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise PreviewFormatError(f"{source}: not valid JSON ({str(exc)[:120]}); truncated output?") from None
+    except PreviewFormatError as exc:  # a non-standard constant or a duplicate key, from the hooks
+        raise PreviewFormatError(f"{source}: {exc}") from None
     if not isinstance(document, dict):
         raise PreviewFormatError(f"{source}: top level is a {type(document).__name__}, not a preview object")
     return document
@@ -173,18 +174,6 @@ def _str_list(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PreviewFormatError(f"{where} must be a list of strings")
     return list(value)
-
-
-def _parse_tags(value: Any) -> dict[str, Any] | None:
-    """A tag map from inputs: an object, or (provider config) a JSON-encoded string."""
-    if isinstance(value, str):
-        if value == UNKNOWN:
-            return None
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else None
 
 
 @dataclass
@@ -240,7 +229,17 @@ def _package(type_: str) -> str:
 
 
 def normalize(document: dict[str, Any], *, source: str = "preview", stack: str | None = None) -> dict[str, Any]:
-    """Validate a raw preview document and return the gate's normalized input (docs/gate-input.md)."""
+    """Validate a raw preview document and return the gate's normalized input (docs/gate-input.md).
+    Every refusal names the document it comes from."""
+    try:
+        return _normalize(document, source, stack)
+    except PreviewFormatError as exc:
+        if str(exc).startswith(f"{source}:"):
+            raise
+        raise PreviewFormatError(f"{source}: {exc}") from None
+
+
+def _normalize(document: dict[str, Any], source: str, stack: str | None) -> dict[str, Any]:
     if "steps" not in document:
         hint = (
             " (this looks like a Terraform plan)"
@@ -328,10 +327,9 @@ def normalize(document: dict[str, Any], *, source: str = "preview", stack: str |
     if not isinstance(environment, str) or not environment:
         environment = stack_name.rsplit("/", 1)[-1]
 
-    provider_docs = _providers(providers, entries, config)
-    by_urn = {p["urn"]: p for p in provider_docs}
-    resources = [_finish_resource(entries[urn], by_urn) for urn in order]
-    _place_kubernetes(provider_docs, providers, resources, config.get(f"{project}:{CLUSTER_REGION_CONFIG}"))
+    from platformctl.gate.input import placement  # it imports this module's constants
+
+    provider_docs, resources = placement.place(providers, entries, order, config, project)
     return {
         "schema": SCHEMA,
         "stack": stack_name,
@@ -391,118 +389,3 @@ def _merge_step(table: dict[str, dict[str, Any]], urn: str, record: dict[str, An
     merged["old_inputs"] = newer["old_inputs"] if newer["old_inputs"] is not None else older["inputs"]
     merged["replace_reasons"] = sorted(set(previous["replace_reasons"]) | set(record["replace_reasons"]))
     table[urn] = merged
-
-
-def _is_default_provider(urn: str) -> bool:
-    return DEFAULT_PROVIDER_NAME.match(urn.rsplit("::", 1)[-1]) is not None
-
-
-def _providers(
-    steps: dict[str, dict[str, Any]], resources: dict[str, dict[str, Any]], config: dict[str, Any]
-) -> list[dict[str, Any]]:
-    referenced = {r["provider"] for r in resources.values() if r["provider"]}
-    out = []
-    for urn in sorted(set(steps) | referenced):
-        step = steps.get(urn)
-        inputs = step["inputs"] if step else {}
-        package = urn.split("::")[2].split("$")[-1].split(":", 2)[2]
-        default = _is_default_provider(urn)
-        region = inputs.get("region") if package in REGION_CONFIG_KEYS else None
-        if not isinstance(region, str) or region in (UNKNOWN, ""):
-            region = None
-        if region is None and package in REGION_CONFIG_KEYS and default and "region" not in inputs:
-            # Only the engine's own default provider reads stack config (or the deployer's
-            # AWS_REGION, which a preview cannot show: then the region stays unknown).
-            configured = config.get(REGION_CONFIG_KEYS[package])
-            region = configured if isinstance(configured, str) and configured not in (UNKNOWN, "") else None
-        tags = _parse_tags(inputs.get("defaultTags"))
-        out.append(
-            {
-                "urn": urn,
-                "name": urn.rsplit("::", 1)[-1],
-                "package": package,
-                "default": default,
-                "op": step["op"] if step else "same",
-                "declared": step is not None,
-                "region": region,
-                "inputs": inputs,
-                "default_tags": (tags or {}).get("tags") if isinstance((tags or {}).get("tags"), dict) else {},
-                "clusters": [],
-            }
-        )
-    return out
-
-
-def _place_kubernetes(
-    providers: list[dict[str, Any]],
-    steps: dict[str, dict[str, Any]],
-    resources: list[dict[str, Any]],
-    declared_region: Any,
-) -> None:
-    """Kubernetes objects live where their cluster lives: a kubernetes provider's region is the region
-    of the EKS cluster(s) its inputs depend on (kubeconfig built from `aws:eks/cluster:Cluster`
-    outputs, directly or through a component such as `eks:index:Cluster`). A provider that depends on
-    no cluster the preview shows (a cluster of another stack) takes the stack's reviewed config
-    `<project>:kubernetesClusterRegion` when set (region_source "config", like `aws:region` for the
-    default AWS provider); otherwise (ambient kubeconfig, clusters in several regions) its region is
-    null: unknown, judged outside the home region."""
-    declared = declared_region if isinstance(declared_region, str) and declared_region not in (UNKNOWN, "") else None
-    by_urn = {r["urn"]: r for r in resources}
-    children: dict[str, list[dict[str, Any]]] = {}
-    for r in resources:
-        if r["parent"]:
-            children.setdefault(r["parent"], []).append(r)
-
-    def clusters_under(urn: str, depth: int = 0) -> list[dict[str, Any]]:
-        node = by_urn.get(urn)
-        if node is None or depth > 4:
-            return []
-        if node["type"] in EKS_CLUSTER_TYPES:
-            return [node]
-        if node["custom"]:
-            return []
-        return [c for child in children.get(urn, []) for c in clusters_under(child["urn"], depth + 1)]
-
-    for provider in providers:
-        if provider["package"] != "kubernetes":
-            continue
-        step = steps.get(provider["urn"])
-        if step is None:
-            continue
-        depends_on = set(step["dependencies"]) | {u for v in step["property_dependencies"].values() for u in v}
-        clusters = {c["urn"]: c for u in sorted(depends_on) for c in clusters_under(u)}
-        regions = {c["region"] for c in clusters.values()}
-        provider["clusters"] = sorted(clusters)
-        provider["region"] = regions.pop() if len(regions) == 1 else None
-        provider["region_source"] = "cluster" if provider["region"] else "unknown"
-        if not clusters and declared:
-            provider["region"], provider["region_source"] = declared, "config"
-    placed = {p["urn"]: p for p in providers if p["package"] == "kubernetes"}
-    for r in resources:
-        if r["package"] == "kubernetes" and r["custom"]:
-            provider = placed.get(r["provider"] or "")
-            region = provider["region"] if provider else None
-            r["region"] = region
-            r["region_source"] = provider["region_source"] if provider and region else "unknown"
-
-
-def _finish_resource(record: dict[str, Any], providers: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    provider = providers.get(record["provider"]) if record["provider"] else None
-    region: str | None = None
-    source = "n/a"
-    tags: dict[str, Any] | None = None
-    if record["package"] in REGION_CONFIG_KEYS and record["custom"]:
-        own = record["inputs"].get("region") if record["package"] == "aws" else None
-        if own not in (None, ""):
-            region, source = (own if isinstance(own, str) else UNKNOWN), "resource"
-        elif provider is not None and provider["region"]:
-            region = provider["region"]
-            source = "config" if provider["default"] and "region" not in provider["inputs"] else "provider"
-        else:
-            region, source = None, "unknown"
-        tags = dict(provider["default_tags"]) if provider else {}
-        own_tags = _parse_tags(record["inputs"].get("tags"))
-        if own_tags:
-            tags.update(own_tags)
-    network = network_rules(record["type"], record["inputs"]) if record["custom"] else None
-    return {**record, "region": region, "region_source": source, "tags": tags, "network": network}

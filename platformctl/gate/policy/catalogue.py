@@ -30,7 +30,8 @@ from platformctl.gate.engines.rego import POLICY_ROOT, discover_tests
 
 SEVERITIES = ("critical", "high", "medium", "low")
 
-# Control identifiers from shared/UAE.md, one spelling each.
+# Control identifiers (UAE PDPL, ICT Health Law, NESA/UAE IA, ADHICS, ISO 27001:2022), one spelling
+# each; docs/controls.md maps each to its rules and tests.
 ALLOWED_CONTROLS = frozenset(
     {
         "UAE-PDPL-Art.20",  # security of processing
