@@ -27,13 +27,8 @@ if str(REPO) not in sys.path:  # `pytest` run without `python -m` does not put t
     sys.path.insert(0, str(REPO))
 
 from infra.config import PROJECT, PlatformConfig, parse_config  # noqa: E402
-from platformctl.synth.engine import (  # noqa: E402
-    OFFLINE_ACCOUNT_ID,
-    SECRET_SIG,
-    SPECIAL_SIG_KEY,
-    CapturingMonitor,
-    OfflineMocks,
-)
+from platformctl.synth.engine import OFFLINE_ACCOUNT_ID, CapturingMonitor, OfflineMocks  # noqa: E402
+from tests.builders import SECRET_SIG, SIG_KEY  # noqa: E402
 
 ACCOUNT_ID = OFFLINE_ACCOUNT_ID  # what the engine's getCallerIdentity answers
 OIDC_ISSUER = "https://oidc.eks.me-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -122,7 +117,7 @@ def _secret_inputs(request: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(
         key
         for key, value in request.get("object", {}).items()
-        if isinstance(value, dict) and value.get(SPECIAL_SIG_KEY) == SECRET_SIG
+        if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
     )
 
 
