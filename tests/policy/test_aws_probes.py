@@ -262,15 +262,14 @@ def test_probe_documents_are_plain_json() -> None:
 
 
 def _residency(document: dict[str, Any]) -> dict[str, Any]:
-    """The report `platformctl residency` prints: the gate's own evaluation without Checkov."""
+    """`platformctl residency`'s report: the gate's own evaluation of the document, without Checkov."""
     from platformctl.commands import residency_report
     from platformctl.gate.runner import GateOptions, run_gate
 
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "preview.json"
-        path.write_text(json.dumps(document))
-        [stack] = run_gate([str(path)], GateOptions(checkov=False)).stacks
-    return residency_report(stack)
+        preview = Path(folder) / "preview.json"
+        preview.write_text(json.dumps(document))
+        return residency_report(run_gate([str(preview)], GateOptions(checkov=False)).stacks[0])
 
 
 def test_residency_never_calls_an_unknown_or_foreign_region_resident() -> None:

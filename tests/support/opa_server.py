@@ -58,15 +58,33 @@ class OpaDouble:
             sources = rego.load_policies(policies_root)
             self.modules = {path: text for path, text in sources if path.endswith(".rego")}
             self.data = rego.data_document(sources)
+        self._compiled: Any = None  # the engine of the current modules and data, built on first use
+
+    def _current(self) -> Any:
+        if self._compiled is None:
+            self._compiled = self._engine(self.modules)
+        return self._compiled
 
     def _engine(self, modules: dict[str, str]) -> Any:
         opa = rego.import_opa_bindings()
         engine = opa.OpaEngine()
-        for path, text in modules.items():
-            engine.add_policy(path, text)
-        engine.add_data(self.data)
-        engine.eval_query("x := 1")  # OPA compiles lazily: compile now
+        try:
+            for path, text in modules.items():
+                engine.add_policy(path, text)
+            engine.add_data(self.data)
+            engine.eval_query("x := 1")  # OPA compiles lazily: compile now
+        except opa.OpaError:
+            engine.close()
+            raise
         return engine
+
+    def _replace(self, compiled: Any) -> None:
+        if self._compiled is not None:
+            self._compiled.close()
+        self._compiled = compiled
+
+    def close(self) -> None:
+        self._replace(None)
 
     def handle(self, request: Request) -> Response:
         supplied = request.headers.get("Authorization", "")
@@ -90,7 +108,7 @@ class OpaDouble:
             return _error(400, "invalid_parameter", "body must be an object")
         opa = rego.import_opa_bindings()
         try:
-            value = self._engine(self.modules).eval_document(path.replace("/", "."), input=body.get("input"))
+            value = self._current().eval_document(path.replace("/", "."), input=body.get("input"))
         except opa.OpaUndefinedError:
             return _json(200, {})
         except opa.OpaError as exc:
@@ -112,18 +130,20 @@ class OpaDouble:
         else:
             data = value
         self.data = data
+        self._replace(None)
         return Response(status=204)
 
     def _put_policy(self, module_id: str, request: Request) -> Response:
         modules = {**self.modules, module_id: request.get_data(as_text=True)}
         opa = rego.import_opa_bindings()
         try:
-            self._engine(modules)
+            compiled = self._engine(modules)
         except opa.OpaError as exc:
             message = str(exc)
             return _error(400, "invalid_parameter", "error(s) occurred while compiling module(s)",
                           [{"code": "rego_compile_error", "message": message[:2000]}])  # fmt: skip
         self.modules = modules
+        self._replace(compiled)
         return _json(200, {})
 
 
@@ -151,3 +171,4 @@ def serve_in_thread(policies_root: Path | str | None, *, token: str | None = Non
         server.clear()
         if server.is_running():
             server.stop()
+        double.close()
