@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ import pytest
 import yaml
 
 from bootstrap.config import BootstrapConfigError, parse_config
+from platformctl.cli import main
 from platformctl.synth import synthesize
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,34 +31,35 @@ def resources(type_: str) -> list[dict[str, Any]]:
     return [s["newState"] for s in preview()["steps"] if s["newState"]["type"] == type_]
 
 
-def test_the_gate_allows_the_bootstrap_with_checkov(tmp_path: Path) -> None:
+def gate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`platformctl gate ...` in-process: the exit code and what it printed."""
+    capsys.readouterr()
+    code = main(["gate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_gate_allows_the_bootstrap_with_checkov(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bootstrap.json"
-    synth = subprocess.run(
-        [sys.executable, "-m", "platformctl.cli", "synth", "--program", "bootstrap", "--stack", "account", "--out", str(path)],
-        capture_output=True, text=True, cwd=REPO, timeout=300,
-    )  # fmt: skip
-    assert synth.returncode == 0, synth.stderr
-    gate = subprocess.run(
-        [sys.executable, "-m", "platformctl.cli", "gate", str(path), "--format", "json",
-         "--waivers", "bootstrap/waivers.yaml", "--today", TODAY],
-        capture_output=True, text=True, cwd=REPO, timeout=300,
-    )  # fmt: skip
-    assert gate.returncode == 0, gate.stdout[-3000:] + gate.stderr
-    report = json.loads(gate.stdout)
+    assert main(["synth", "--program", "bootstrap", "--stack", "account", "--out", str(path)]) == 0
+    assert json.loads(path.read_text()) == preview()  # the CLI writes what the API synthesizes
+    waivers = str(REPO / "bootstrap" / "waivers.yaml")
+    code, out, err = gate(capsys, str(path), "--format", "json", "--waivers", waivers, "--today", TODAY)
+    assert code == 0, out[-3000:] + err
+    report = json.loads(out)
     assert report["verdict"] == "allow" and report["stack"] == "account"
     assert report["summary"]["checkov_scanned"] >= 30
     waived = [f["rule_id"] for f in report["findings"] if f["waived"]]
     assert waived == ["UAE-OPS-004"]  # the one documented waiver, nothing else
 
 
-def test_without_its_waiver_the_bootstrap_is_held_to_prod_rules(tmp_path: Path) -> None:
+def test_without_its_waiver_the_bootstrap_is_held_to_prod_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bootstrap.json"
     path.write_text(json.dumps(preview()))
-    gate = subprocess.run(
-        [sys.executable, "-m", "platformctl.cli", "gate", str(path), "--no-checkov"],
-        capture_output=True, text=True, cwd=REPO, timeout=300,
-    )  # fmt: skip
-    assert gate.returncode == 1 and "UAE-OPS-004" in gate.stdout
+    code, out, _ = gate(capsys, str(path), "--no-checkov")
+    assert code == 1 and "UAE-OPS-004" in out
 
 
 def test_the_state_bucket_is_hardened_and_encrypted_with_its_key() -> None:

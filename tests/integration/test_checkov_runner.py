@@ -18,9 +18,8 @@ from platformctl.gate.engines.checkov import (
     run_checkov,
     run_checkov_batch,
 )
-from platformctl.gate.input.tfplan import UNKNOWN
 from platformctl.gate.policy.curated import load_curated
-from tests.builders import STACK, aws_resource
+from tests.builders import STACK, UNKNOWN, aws_resource
 
 
 def _aws(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -150,8 +149,30 @@ def stack() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def prod_result(stack: dict[str, Any]):  # type: ignore[no-untyped-def]
-    return run_checkov(stack, "prod")
+def scans(stack: dict[str, Any]) -> dict[str, Any]:
+    """The fast-path scans these tests read, in ONE worker (run_checkov_batch: Checkov's import is paid once)."""
+    inputs = {
+        "prod": (stack, "prod"),
+        "dev": (stack, "dev"),
+        "perf-test": (stack, "perf-test"),
+        "kinds-without-checks": (_doc(_KINDS_WITHOUT_CHECKS), "prod"),
+        "secret-wrapped": (_doc([_SECRET_WRAPPED]), "prod"),
+        "odd": (_doc([_ODD]), "prod"),
+    }
+    results = run_checkov_batch([doc for doc, _ in inputs.values()], [env for _, env in inputs.values()])
+    return dict(zip(inputs, results, strict=True))
+
+
+@pytest.fixture(scope="module")
+def prod_result(scans: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return scans["prod"]
+
+
+@pytest.fixture(scope="module")
+def cli_answer(stack: dict[str, Any]) -> dict[str, Any]:
+    """The real Checkov CLI on the stack (mode cli, ~20 s): shared by the tests that cross-check it."""
+    request, _, _ = build_request(stack)
+    return call_worker(request, mode="cli", timeout_s=600)
 
 
 def test_findings_point_at_the_offending_urn(stack: dict[str, Any], prod_result) -> None:  # type: ignore[no-untyped-def]
@@ -175,11 +196,11 @@ def test_curated_policy_is_applied(stack: dict[str, Any], prod_result) -> None: 
     assert uncurated and not any(f.enforced for f in uncurated)
 
 
-def test_enforcement_depends_on_environment(stack: dict[str, Any]) -> None:
-    dev = {(f.rule_id, f.urn): f.enforced for f in run_checkov(stack, "dev").findings}
+def test_enforcement_depends_on_environment(stack: dict[str, Any], scans: dict[str, Any]) -> None:
+    dev = {(f.rule_id, f.urn): f.enforced for f in scans["dev"].findings}
     assert dev[("CKV_AWS_7", _urn(stack, "data"))] is False  # encryption: advise in dev
     assert dev[("CKV_UAE_004", _urn(stack, "dr-copy"))] is True  # residency: deny everywhere
-    unknown_env = {(f.rule_id, f.urn): f.enforced for f in run_checkov(stack, "perf-test").findings}
+    unknown_env = {(f.rule_id, f.urn): f.enforced for f in scans["perf-test"].findings}
     assert unknown_env[("CKV_AWS_7", _urn(stack, "data"))] is True  # unknown environment -> prod
 
 
@@ -189,10 +210,10 @@ def test_counts_and_unmapped(stack: dict[str, Any], prod_result) -> None:  # typ
     assert {u.urn for u in prod_result.unmapped} == {_urn(stack, "platform"), _urn(stack, "grafana")}
 
 
-def test_fast_path_agrees_with_checkov_cli_on_curated_checks(stack: dict[str, Any]) -> None:
+def test_fast_path_agrees_with_checkov_cli_on_curated_checks(stack: dict[str, Any], cli_answer: dict[str, Any]) -> None:
     request, _, _ = build_request(stack)
     fast = call_worker(request, mode="fast")
-    cli = call_worker(request, mode="cli", timeout_s=600)
+    cli = cli_answer
     curated = set(load_curated())
 
     def verdicts(answer: dict[str, Any]) -> set[tuple[str, str, str]]:
@@ -217,10 +238,10 @@ def test_curated_checks_all_run_in_the_fast_path(stack: dict[str, Any]) -> None:
     assert set(load_curated()) <= available
 
 
-def test_connection_references_reach_checkovs_graph_checks(stack: dict[str, Any]) -> None:
+def test_connection_references_reach_checkovs_graph_checks(stack: dict[str, Any], cli_answer: dict[str, Any]) -> None:
     """CKV_AWS_145 (bucket KMS-encrypted by default) only passes through the bucket->SSE-config link."""
-    request, plan, _ = build_request(stack)
-    cli = call_worker(request, mode="cli", timeout_s=600)
+    _, plan, _ = build_request(stack)
+    cli = cli_answer
     bucket = next(a for a, u in plan.address_to_urn.items() if u == _urn(stack, "offline-store"))
     entity = next(e for e in cli["entities"] if e["id"] == bucket)
     assert "CKV_AWS_145" in entity["PASSED"]
@@ -318,34 +339,41 @@ def _deployment(name: str, container_security: Any, pod_security: Any = None) ->
     )
 
 
-def test_kinds_without_checkov_checks_are_unchecked_not_missing() -> None:
-    """Regression (issue 7): Namespace/NetworkPolicy/CRDs were counted as expected and the gate exited 2."""
-    namespace = _k8s("kubernetes:core/v1:Namespace", "features", {"metadata": {"name": "features"}})
-    policy = _k8s(
+_KINDS_WITHOUT_CHECKS = [
+    _k8s("kubernetes:core/v1:Namespace", "features", {"metadata": {"name": "features"}}),
+    _k8s(
         "kubernetes:networking.k8s.io/v1:NetworkPolicy",
         "features-default-deny",
         {"metadata": {"namespace": "features"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
-    )
-    monitor = _k8s("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "m", {"spec": {"endpoints": []}})
-    config = _k8s("kubernetes:core/v1:ConfigMap", "settings", {"data": {"LOG_LEVEL": "info"}})
-    result = run_checkov(_doc([namespace, policy, monitor, config]), "prod")
+    ),
+    _k8s("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "m", {"spec": {"endpoints": []}}),
+    _k8s("kubernetes:core/v1:ConfigMap", "settings", {"data": {"LOG_LEVEL": "info"}}),
+]
+_SECRET_WRAPPED = _deployment("hidden", "[secret]", pod_security="[secret]")
+_ODD = _deployment("odd", "privileged")  # a string where Kubernetes has an object
+
+
+def test_kinds_without_checkov_checks_are_unchecked_not_missing(scans: dict[str, Any]) -> None:
+    """Regression (issue 7): Namespace/NetworkPolicy/CRDs were counted as expected and the gate exited 2."""
+    namespace, policy, monitor, _ = _KINDS_WITHOUT_CHECKS
+    result = scans["kinds-without-checks"]
     assert result.expected_count == result.scanned_count == 1  # the ConfigMap: Checkov has checks for it
     assert set(result.unchecked) == {namespace["urn"], policy["urn"], monitor["urn"]}
 
 
-def test_secret_wrapped_security_context_does_not_crash_the_worker() -> None:
+def test_secret_wrapped_security_context_does_not_crash_the_worker(scans: dict[str, Any]) -> None:
     """Regression (issue 7): `securityContext: "[secret]"` raised AttributeError inside Checkov's checks."""
-    secret = _deployment("hidden", "[secret]", pod_security="[secret]")
-    result = run_checkov(_doc([secret]), "prod")
+    secret = _SECRET_WRAPPED
+    result = scans["secret-wrapped"]
     failed = {f.rule_id for f in result.findings if f.urn == secret["urn"]}
     # Dropped before Checkov sees it: the checks read the settings as absent, which fails closed.
     assert {"CKV_K8S_20", "CKV_K8S_23"} <= failed
     assert result.scanned_count == 1
 
 
-def test_a_check_that_raises_is_a_finding_on_that_resource_not_a_crash() -> None:
-    odd = _deployment("odd", "privileged")  # a string where Kubernetes has an object
-    result = run_checkov(_doc([odd]), "prod")
+def test_a_check_that_raises_is_a_finding_on_that_resource_not_a_crash(scans: dict[str, Any]) -> None:
+    odd = _ODD
+    result = scans["odd"]
     errors = [f for f in result.findings if f.urn == odd["urn"] and "could not evaluate" in f.message]
     assert errors, [f.message for f in result.findings]
     assert any(f.enforced for f in errors)  # curated deny checks that could not run still deny

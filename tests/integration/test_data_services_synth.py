@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.input.preview import UNKNOWN
 from platformctl.synth import synthesize
+from tests.builders import UNKNOWN
 
 STACKS = ("dev", "staging", "prod")
 SECRET = "[secret]"

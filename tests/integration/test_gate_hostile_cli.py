@@ -1,22 +1,32 @@
-"""Hostile previews and waivers through the real CLI: exit 2 with one clear line, nothing written outside."""
+"""Hostile previews and waivers through the CLI's entry point: exit 2 with one clear line, nothing written outside.
+
+In-process `main([...])`: what is under test is the exit code and the one stderr line, not the interpreter
+start (tests/integration/test_gate_cli.py runs the real `python -m platformctl.cli` subprocess).
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.unit.test_preview import doc, step
+from platformctl.cli import main
+from tests.builders import doc, step
 
-REPO = Path(__file__).resolve().parents[2]
 
+@pytest.fixture
+def gate(capsys: pytest.CaptureFixture[str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()  # only this run's output
+        argv = ["gate", "--no-checkov", *args]
+        code = main(argv)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(argv, code, out, err)
 
-def gate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "platformctl.cli", "gate", "--no-checkov", *args],
-                          capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
+    return run
 
 
 def _write(path: Path, text: str) -> str:
@@ -31,7 +41,7 @@ def _one_error_line(proc: subprocess.CompletedProcess[str], needle: str) -> None
 
 
 @pytest.mark.parametrize("stack", ["../../escaped", "/tmp/abs-escape"])
-def test_stack_names_that_are_paths_never_write_outside_the_reports_dir(tmp_path: Path, stack: str) -> None:
+def test_stack_names_that_are_paths_never_write_outside_the_reports_dir(gate, tmp_path: Path, stack: str) -> None:
     text = json.dumps(doc(step("create", "aws:s3/bucket:Bucket", "lake")))
     preview = _write(tmp_path / "p.json", text.replace("urn:pulumi:prod::", f"urn:pulumi:{stack}::"))
     reports = tmp_path / "a" / "b" / "reports"
@@ -41,7 +51,7 @@ def test_stack_names_that_are_paths_never_write_outside_the_reports_dir(tmp_path
     assert not reports.exists() or not any(reports.iterdir())
 
 
-def test_duplicate_json_keys_exit_2(tmp_path: Path) -> None:
+def test_duplicate_json_keys_exit_2(gate, tmp_path: Path) -> None:
     text = json.dumps(doc(step("create", "aws:s3/bucket:Bucket", "lake", {"region": "me-central-1"})))
     preview = _write(
         tmp_path / "p.json",
@@ -50,20 +60,20 @@ def test_duplicate_json_keys_exit_2(tmp_path: Path) -> None:
     _one_error_line(gate(preview), "duplicate JSON key 'region'")
 
 
-def test_diagnostics_not_a_list_or_an_error_exit_2(tmp_path: Path) -> None:
+def test_diagnostics_not_a_list_or_an_error_exit_2(gate, tmp_path: Path) -> None:
     _one_error_line(gate(_write(tmp_path / "a.json", json.dumps({**doc(), "diagnostics": {"severity": "error"}}))),
                     "'diagnostics' must be a list")  # fmt: skip
     failed = {**doc(), "diagnostics": [{"prefix": "error: ", "message": "update failed", "severity": "error"}]}
     _one_error_line(gate(_write(tmp_path / "b.json", json.dumps(failed))), "reported an error: update failed")
 
 
-def test_stack_flag_that_contradicts_the_preview_exits_2(tmp_path: Path) -> None:
+def test_stack_flag_that_contradicts_the_preview_exits_2(gate, tmp_path: Path) -> None:
     _one_error_line(
         gate(_write(tmp_path / "p.json", json.dumps(doc())), "--stack", "dev"), "does not match the preview"
     )
 
 
-def test_wildcard_and_duplicate_key_waivers_exit_2(tmp_path: Path) -> None:
+def test_wildcard_and_duplicate_key_waivers_exit_2(gate, tmp_path: Path) -> None:
     preview = _write(tmp_path / "p.json", json.dumps(doc()))
     body = ("waivers:\n  - rule: UAE-OPS-003\n    urn: '{urn}'\n    owner: a@example.ae\n"
             "    reason: An exception that is explained.\n    ticket: PLAT-1\n    expires: {expires}\n")  # fmt: skip

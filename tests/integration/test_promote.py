@@ -8,8 +8,10 @@ offline synthesis of the bundle's infra commit and the full gate, Checkov includ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,13 +19,16 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
 
+from platformctl.cli import main
+from tests.builders import UNKNOWN
+
 REPO = Path(__file__).resolve().parents[2]
 OPERATOR = "Test Operator <operator@example.ae>"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 TAGS = {"environment": "{env}", "owner": "ml-platform-team", "data-classification": "confidential"}
 
 pytestmark = pytest.mark.integration
@@ -70,11 +75,19 @@ def repo(template: Path, tmp_path: Path) -> Path:
 
 
 def ctl(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`platformctl ARGS` run from the clone, in-process through the CLI's entry point (the operator's
+    view: exit code, stdout, stderr); test_the_clock_cannot_be_moved_outside_tests runs the real process."""
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTOR", "PLATFORM_STACKS_DIR")}
     env["PLATFORMCTL_ALLOW_CLOCK_OVERRIDE"] = "1"  # records are backdated to test soak time
-    return subprocess.run(
-        [sys.executable, "-m", "platformctl.cli", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=600
-    )
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.chdir(repo),
+        mock.patch.dict(os.environ, env, clear=True),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        code = main(list(args))
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def small_preview(path: Path, stack: str, *, multi_region_key: bool = False) -> Path:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from platformctl.gate.engines.rego import RegorusEngine
-from platformctl.gate.input.preview import UNKNOWN, normalize
-from tests.unit.test_preview import PROVIDER, SECRET, doc, step, urn
+from platformctl.gate.input.preview import normalize
+from tests.builders import PROVIDER, SECRET, UNKNOWN, doc, step, urn
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 NATIVE_PROVIDER = "urn:pulumi:prod::uae-ml-platform::pulumi:providers:aws-native::uae-native"

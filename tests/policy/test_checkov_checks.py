@@ -14,10 +14,7 @@ from typing import Any
 import pytest
 
 from platformctl.gate.engines.checkov import build_request, call_worker
-from platformctl.gate.input.tfplan import UNKNOWN
-
-STACK = "urn:pulumi:prod::uae-ml-platform::"
-PROVIDER = STACK + "pulumi:providers:aws::uae"
+from tests.builders import PROVIDER, STACK, UNKNOWN
 
 
 @dataclass(frozen=True)

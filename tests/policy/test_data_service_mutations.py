@@ -4,16 +4,15 @@ resource that was changed, by a rule of its own concern (the companion of test_m
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from platformctl.gate.input.preview import UNKNOWN
-from platformctl.gate.runner import GateOptions, run_gate
-from tests.policy.test_mutations import Doc, _gate, add, edit, find, prod
+from platformctl.gate.findings import StackResult
+from platformctl.gate.runner import GateOptions
+from tests.builders import UNKNOWN
+from tests.policy.test_mutations import Doc, add, blocking, edit, find, gate_all, prod
 
 BUCKET = "aws:s3/bucket:Bucket"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -118,30 +117,49 @@ def _delete(doc: Doc, type_: str, name: str) -> str:
     return step["urn"]
 
 
+def _rego_rules(rules: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(r for r in rules if r.startswith("UAE-"))
+
+
+@pytest.fixture(scope="module")
+def gated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Doc, str, StackResult]]:
+    """Every mutation (and unmutated prod) gated in two run_gate calls: name -> (document, mutated URN, result).
+
+    A Rego rule must catch a mutation on its own where one exists, so those run without Checkov;
+    the others (and unmutated prod) share one run with Checkov.
+    """
+    documents: dict[str, Doc] = {}
+    targets: dict[str, str] = {}
+    for name, (mutate, _, _) in MUTATIONS.items():
+        documents[name] = prod()
+        targets[name] = mutate(documents[name])
+    rego_only = {n: d for n, d in documents.items() if _rego_rules(MUTATIONS[n][1])}
+    with_checkov = {n: d for n, d in documents.items() if n not in rego_only} | {"unmutated": prod()}
+    folder = tmp_path_factory.mktemp("data-services")
+    (folder / "rego").mkdir()
+    (folder / "checkov").mkdir()
+    results = gate_all(folder / "rego", rego_only, GateOptions(checkov=False))
+    results |= gate_all(folder / "checkov", with_checkov)
+    return {name: (doc, targets.get(name, ""), results[name]) for name, doc in (documents | with_checkov).items()}
+
+
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
-def test_data_service_mutation_is_denied_on_the_mutated_resource(name: str, tmp_path: Path) -> None:
-    mutate, rules, also = MUTATIONS[name]
-    doc = prod()
-    target = mutate(doc)
-    # A Rego rule must catch it on its own where one exists (Checkov, ~3 s a run, only where none does).
-    rego_rules = tuple(r for r in rules if r.startswith("UAE-"))
-    if rego_rules:
-        rules = rego_rules
-        path = tmp_path / "preview.json"
-        path.write_text(json.dumps(doc))
-        result = run_gate([str(path)], GateOptions(checkov=False))
-    else:
-        result = _gate(doc, tmp_path)
-    assert result.verdict == "deny", name
+def test_data_service_mutation_is_denied_on_the_mutated_resource(
+    gated: dict[str, tuple[Doc, str, StackResult]], name: str
+) -> None:
+    _, rules, also = MUTATIONS[name]
+    rules = _rego_rules(rules) or rules
+    doc, target, result = gated[name]
     accepted = {target} | {s["urn"] for s in doc["steps"] if also and any(s["urn"].endswith("$" + x) for x in also)}
-    blocking = [f for f in result.findings if f.blocking]
-    on_target = [f for f in blocking if f.urn in accepted and f.rule_id.startswith(rules)]
-    assert on_target, f"{name}: no blocking {rules} finding on {target}; got {[(f.rule_id, f.urn) for f in blocking]}"
+    denied = [f for f in result.findings if f.blocking]
+    assert denied, name
+    on_target = [f for f in denied if f.urn in accepted and f.rule_id.startswith(rules)]
+    assert on_target, f"{name}: no blocking {rules} finding on {target}; got {[(f.rule_id, f.urn) for f in denied]}"
 
 
-def test_the_unmutated_data_services_raise_no_blocking_finding(tmp_path: Path) -> None:
-    result = _gate(prod(), tmp_path)
+def test_the_unmutated_data_services_raise_no_blocking_finding(gated: dict[str, tuple[Doc, str, StackResult]]) -> None:
+    _, _, result = gated["unmutated"]
     data_types = ("uae:streaming:", "uae:features:", "uae:registry:ModelRegistry", "uae:pipelines:", "uae:backup:",
                   "uae:identity:", "uae:data:SecureBucket")  # fmt: skip
     assert not [f for f in result.findings if f.blocking and any(t in f.urn for t in data_types)]
-    assert result.verdict == "allow"
+    assert blocking(result) == []

@@ -19,6 +19,7 @@ from platformctl.gate.engines.rego import OpaLibEngine, PolicyEngineError, Regor
 from platformctl.gate.findings import GateResult, StackResult
 from platformctl.gate.input.preview import normalize
 from platformctl.gate.runner import GateOptions, run_gate
+from tests.builders import ASSET_SIG, SIG_KEY
 from tests.fixtures.independent.platform import (
     ECR,
     UNKNOWN,
@@ -30,7 +31,7 @@ from tests.fixtures.independent.platform import (
     secret,
 )
 
-ASSET = {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", "path": "values-prod.yaml"}
+ASSET = {SIG_KEY: ASSET_SIG, "path": "values-prod.yaml"}
 
 
 def _container(p: Platform, key: str, path: list[Any]) -> dict[str, Any]:

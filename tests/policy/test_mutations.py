@@ -2,7 +2,8 @@
 
 The unmutated stacks are allowed (test_synthesized_stacks_pass); every mutation below changes one
 thing a careless change or a hostile pull request could change, and the gate must deny it with a
-blocking finding whose URN is the resource that was changed (or added).
+blocking finding whose URN is the resource that was changed (or added). Every preview goes through
+ONE `run_gate` call (one Checkov worker, one engine), the way CI gates several stacks at once.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.findings import GateResult
-from platformctl.gate.input.preview import UNKNOWN
+from platformctl.gate.findings import StackResult
 from platformctl.gate.runner import GateOptions, run_gate
 from platformctl.synth import synthesize
-
-PREFIX = "urn:pulumi:prod::uae-ml-platform::"
-PROVIDER = f"{PREFIX}pulumi:providers:aws::uae"
-STACK = f"{PREFIX}pulumi:pulumi:Stack::uae-ml-platform-prod"
+from tests.builders import PROVIDER, UNKNOWN
+from tests.builders import STACK as PREFIX
+from tests.builders import STACK_URN as STACK
+from tests.builders import step as preview_step
 
 Doc = dict[str, Any]
 
@@ -50,13 +50,9 @@ def inputs(doc: Doc, type_: str, name: str) -> dict[str, Any]:
 
 def add(doc: Doc, type_: str, name: str, props: dict[str, Any], *, provider: str = PROVIDER,
         deps: dict[str, list[str]] | None = None) -> str:  # fmt: skip
-    urn = f"{PREFIX}{type_}::{name}"
-    ref = f"{provider}::{UNKNOWN}"
-    state = {"urn": urn, "custom": True, "type": type_, "inputs": props, "outputs": {}, "parent": STACK,
-             "provider": ref, "protect": False, "dependencies": sorted({u for v in (deps or {}).values() for u in v}),
-             "propertyDependencies": deps or {}}  # fmt: skip
-    doc["steps"].append({"op": "create", "urn": urn, "provider": ref, "newState": state})
-    return urn
+    created = preview_step("create", type_, name, props, provider=provider, deps=deps or {})
+    doc["steps"].append(created)
+    return created["urn"]
 
 
 def set_op(doc: Doc, type_: str, name: str, op: str) -> str:
@@ -484,32 +480,57 @@ EXPECTED_RULES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _gate(doc: Doc, tmp_path: Path) -> GateResult:
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps(doc))
-    return run_gate([str(path)], GateOptions())
+def gate_all(folder: Path, documents: dict[str, Doc], options: GateOptions | None = None) -> dict[str, StackResult]:
+    """Every document through ONE run_gate call: name -> that preview's result."""
+    paths = []
+    for name, doc in documents.items():
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(doc))
+        paths.append(str(path))
+    result = run_gate(paths, options or GateOptions())
+    assert [s.source for s in result.stacks] == paths
+    return dict(zip(documents, result.stacks, strict=True))
+
+
+def blocking(stack: StackResult) -> list[str]:
+    return [f"{f.rule_id} {f.urn}: {f.message}" for f in stack.findings if f.blocking]
+
+
+@pytest.fixture(scope="module")
+def gated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Doc, str | None, StackResult]]:
+    """The synthesized stacks and every mutation of prod: name -> (document, mutated URN, result)."""
+    documents: dict[str, Doc] = {
+        "stack-dev": synthesize("dev"),
+        "stack-staging": synthesize("staging"),
+        "stack-prod": prod(),
+    }
+    targets: dict[str, str | None] = dict.fromkeys(documents)
+    for name, (mutate, _) in MUTATIONS.items():
+        documents[name] = prod()
+        targets[name] = mutate(documents[name])
+    results = gate_all(tmp_path_factory.mktemp("mutations"), documents)
+    return {name: (documents[name], targets[name], results[name]) for name in documents}
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_synthesized_stacks_pass(stack: str, tmp_path: Path) -> None:
-    result = _gate(synthesize(stack), tmp_path)
-    blocking = [f"{f.rule_id} {f.urn}: {f.message}" for f in result.findings if f.blocking]
-    assert result.verdict == "allow", blocking
-    assert result.stacks[0].checkov_scanned > 50
+def test_synthesized_stacks_pass(gated: dict[str, tuple[Doc, str | None, StackResult]], stack: str) -> None:
+    _, _, result = gated[f"stack-{stack}"]
+    assert blocking(result) == []
+    assert result.checkov_scanned > 50
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
-def test_mutation_is_denied_on_the_mutated_resource(name: str, tmp_path: Path) -> None:
-    mutate, also = MUTATIONS[name]
-    doc = prod()
-    target = mutate(doc)
-    result = _gate(doc, tmp_path)
-    assert result.verdict == "deny", name
+def test_mutation_is_denied_on_the_mutated_resource(
+    gated: dict[str, tuple[Doc, str | None, StackResult]], name: str
+) -> None:
+    _, also = MUTATIONS[name]
+    doc, target, result = gated[name]
     accepted = {target} | {PREFIX + s for s in also or ()} | {u for u in _with_chain(doc, also)}
-    blocking = [f for f in result.findings if f.blocking]
-    on_target = [f for f in blocking if f.urn in accepted and f.rule_id.startswith(EXPECTED_RULES[name])]
+    denied = [f for f in result.findings if f.blocking]
+    assert denied, name
+    on_target = [f for f in denied if f.urn in accepted and f.rule_id.startswith(EXPECTED_RULES[name])]
     assert on_target, (
-        f"{name}: no blocking {EXPECTED_RULES[name]} finding on {target}; got {[(f.rule_id, f.urn) for f in blocking]}"
+        f"{name}: no blocking {EXPECTED_RULES[name]} finding on {target}; got {[(f.rule_id, f.urn) for f in denied]}"
     )
 
 

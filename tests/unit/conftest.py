@@ -1,7 +1,11 @@
-"""`infra_mocks`: run the real Pulumi program (infra.program.build) under pulumi.runtime mocks.
+"""`infra_mocks`: run the real Pulumi program (infra.program.build) under the synth engine's mocks.
 
-Every registered resource is recorded with its type, name, camelCase inputs, provider reference and
-`protect` flag, so tests assert on what a `pulumi preview` would send to the engine.
+The invokes and the monitor are the synth engine's own (platformctl/synth/engine.py: OfflineMocks,
+CapturingMonitor), so these tests and `platformctl synth` see the program the same way. One thing
+differs on purpose: `synth` answers like a preview of a new stack (computed outputs unknown), while
+these tests answer like an `up` (ARNs, endpoints and ids known) so that the policies the program
+builds from other resources' outputs can be asserted on. Every registered resource is recorded with
+its type, name, camelCase inputs, provider reference, `protect` flag and secret inputs.
 """
 
 from __future__ import annotations
@@ -17,16 +21,16 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # `pytest` run without `python -m` does not put the repo root first
     sys.path.insert(0, str(REPO))
 
 from infra.config import PROJECT, PlatformConfig, parse_config  # noqa: E402
+from platformctl.synth.engine import OFFLINE_ACCOUNT_ID, CapturingMonitor, OfflineMocks  # noqa: E402
+from tests.builders import SECRET_SIG, SIG_KEY  # noqa: E402
 
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = OFFLINE_ACCOUNT_ID  # what the engine's getCallerIdentity answers
 OIDC_ISSUER = "https://oidc.eks.me-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 MOCK_GENERATED_PASSWORD = "generated-by-random-password-under-mocks"
 
@@ -62,7 +66,9 @@ class Synth:
         return found[0]
 
 
-class _Mocks(pulumi.runtime.Mocks):
+class _KnownOutputs(OfflineMocks):
+    """The synth engine's mocks (and so its invokes), with computed outputs known as after an `up`."""
+
     def __init__(self) -> None:
         self.created: list[tuple[str, str, dict, str | None]] = []
 
@@ -105,38 +111,14 @@ class _Mocks(pulumi.runtime.Mocks):
             state |= {"repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.me-central-1.amazonaws.com/{args.inputs.get('name')}"}
         return f"{args.name}-id", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list] | dict:
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/ci",
-                "id": ACCOUNT_ID,
-                "userId": "AROAEXAMPLE",
-            }
-        if args.token == "aws:ecr/getImage:getImage":
-            repository, tag = args.args["repositoryName"], args.args["imageTag"]
-            return {**dict(args.args), "id": f"{repository}:{tag}", "imageDigest": image_digest(repository, tag)}
-        raise NotImplementedError(f"unexpected invoke {args.token}: answer it in tests/unit/conftest.py")
 
-
-class _Monitor(MockMonitor):
-    """Sees the whole RegisterResource request, including `protect`, which Mocks does not get."""
-
-    def __init__(self, mocks: _Mocks) -> None:
-        super().__init__(mocks)
-        self.protected: dict[tuple[str, str], bool] = {}
-        self.secrets: dict[tuple[str, str], frozenset[str]] = {}
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        self.protected[(request.type, request.name)] = bool(request.protect)
-        self.secrets[(request.type, request.name)] = frozenset(
-            key
-            for key, value in request.object.fields.items()
-            if value.HasField("struct_value")
-            and value.struct_value.fields.get(rpc._special_sig_key) is not None
-            and value.struct_value.fields[rpc._special_sig_key].string_value == rpc._special_secret_sig
-        )
-        return super().RegisterResource(request)
+def _secret_inputs(request: Mapping[str, Any]) -> frozenset[str]:
+    """Top-level inputs the SDK sent to the engine as secrets (the wire form the monitor recorded)."""
+    return frozenset(
+        key
+        for key, value in request.get("object", {}).items()
+        if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+    )
 
 
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> tuple[PlatformConfig, dict[str, str]]:
@@ -155,8 +137,8 @@ def synthesize(stack: str, overrides: Mapping[str, Any] | None = None, preview: 
     from infra.program import build
 
     cfg, flat = stack_config(stack, overrides)
-    mocks = _Mocks()
-    monitor = _Monitor(mocks)
+    mocks = _KnownOutputs()
+    monitor = CapturingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(flat)
 
@@ -165,6 +147,7 @@ def synthesize(stack: str, overrides: Mapping[str, Any] | None = None, preview: 
         return pulumi.Output.all(*build(cfg).values())
 
     run()
+    requests = {(r["type"], r["name"]): r for r in monitor.requests}
     return Synth(
         cfg,
         [
@@ -173,8 +156,8 @@ def synthesize(stack: str, overrides: Mapping[str, Any] | None = None, preview: 
                 name,
                 inputs,
                 provider,
-                monitor.protected.get((typ, name), False),
-                monitor.secrets.get((typ, name), frozenset()),
+                bool(requests[(typ, name)].get("protect", False)),
+                _secret_inputs(requests[(typ, name)]),
             )
             for typ, name, inputs, provider in mocks.created
         ],

@@ -99,7 +99,7 @@ def test_flow_log_role_is_trusted_by_flow_logs_only_and_writes_only_its_log_grou
     inline = policy(synth.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs").inputs["policy"])["Statement"]
     assert len(inline) == 1
     assert sorted(inline[0]["Action"]) == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-    group = "arn:aws:logs:me-central-1:123456789012:log-group:/aws/vpc/network/flow-logs"
+    group = f"arn:aws:logs:me-central-1:{ACCOUNT_ID}:log-group:/aws/vpc/network/flow-logs"
     assert inline[0]["Resource"] == [group, f"{group}:*"]
 
 

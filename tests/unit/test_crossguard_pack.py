@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from platformctl.gate.engines.rego import POLICY_ROOT, RegorusEngine
-from platformctl.gate.input.preview import UNKNOWN, normalize
+from platformctl.gate.input.preview import normalize
+from tests.builders import UNKNOWN
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "policies" / "crossguard"

@@ -310,7 +310,7 @@ def test_each_workload_role_trusts_exactly_its_service_account(infra_mocks, role
     assert inputs["name"] == f"uae-ml-prod-{role}"
     [trust] = policy(inputs["assumeRolePolicy"])["Statement"]
     host = OIDC_ISSUER.removeprefix("https://")
-    assert trust["Principal"] == {"Federated": "arn:aws:mock:me-central-1:123456789012:cluster-oidc"}
+    assert trust["Principal"] == {"Federated": f"arn:aws:mock:me-central-1:{ACCOUNT_ID}:cluster-oidc"}
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert trust["Condition"] == {
         "StringEquals": {

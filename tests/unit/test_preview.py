@@ -8,51 +8,8 @@ from typing import Any
 import pytest
 
 from platformctl.errors import PreviewFormatError
-from platformctl.gate.input.preview import UNKNOWN, load_preview_bytes, normalize
-
-STACK_URN = "urn:pulumi:prod::uae-ml-platform::pulumi:pulumi:Stack::uae-ml-platform-prod"
-PROVIDER = "urn:pulumi:prod::uae-ml-platform::pulumi:providers:aws::uae"
-DEFAULT_PROVIDER = "urn:pulumi:prod::uae-ml-platform::pulumi:providers:aws::default_7_51_1"
-SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2-password"}
-
-
-def urn(type_: str, name: str, parent_chain: str = "") -> str:
-    chain = f"{parent_chain}${type_}" if parent_chain else type_
-    return f"urn:pulumi:prod::uae-ml-platform::{chain}::{name}"
-
-
-def step(op: str, type_: str, name: str, inputs: dict[str, Any] | None = None, *, provider: str | None = PROVIDER,
-         old: dict[str, Any] | None = None, chain: str = "") -> dict[str, Any]:  # fmt: skip
-    u = urn(type_, name, chain)
-    ref = f"{provider}::{UNKNOWN}" if provider else None
-    result: dict[str, Any] = {"op": op, "urn": u}
-    if ref:
-        result["provider"] = ref
-    if op not in ("delete", "delete-replaced"):
-        result["newState"] = {"urn": u, "custom": True, "type": type_, "inputs": inputs or {}, "outputs": {},
-                              "parent": STACK_URN, "provider": ref}  # fmt: skip
-    if old is not None:
-        result["oldState"] = {"urn": u, "custom": True, "type": type_, "inputs": old, "outputs": {},
-                              "parent": STACK_URN, "provider": ref}  # fmt: skip
-    return result
-
-
-def doc(*steps: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Any]:
-    provider_step = {
-        "op": "same",
-        "urn": PROVIDER,
-        "newState": {"urn": PROVIDER, "custom": True, "type": "pulumi:providers:aws",
-                     "inputs": {"region": "me-central-1", "defaultTags": json.dumps({"tags": {"owner": "platform", "environment": "prod"}})}},
-    }  # fmt: skip
-    stack = {
-        "op": "same",
-        "urn": STACK_URN,
-        "newState": {"urn": STACK_URN, "custom": False, "type": "pulumi:pulumi:Stack"},
-    }
-    return {
-        "config": config if config is not None else {"aws:region": "me-central-1"},
-        "steps": [stack, provider_step, *steps],
-    }
+from platformctl.gate.input.preview import load_preview_bytes, normalize
+from tests.builders import DEFAULT_PROVIDER, PROVIDER, SECRET, SIG_KEY, STACK_URN, doc, step, urn
 
 
 def test_tags_merge_provider_defaults_under_resource_tags() -> None:
@@ -190,7 +147,7 @@ BAD_DOCUMENTS: list[tuple[str, Any]] = [
                 {
                     "op": "create",
                     "urn": STACK_URN,
-                    "newState": {"inputs": {"x": {"4dabf18193072939515e22adb298388d": "nope"}}},
+                    "newState": {"inputs": {"x": {SIG_KEY: "nope"}}},
                 }
             ]
         },

@@ -9,7 +9,7 @@ import pytest
 
 from platformctl.errors import PreviewFormatError
 from platformctl.gate.input.preview import load_preview_bytes, normalize
-from tests.unit.test_preview import PROVIDER, STACK_URN, doc, step
+from tests.builders import PROVIDER, STACK_URN, doc, step
 
 
 def _reads(text: str) -> dict[str, Any]:
