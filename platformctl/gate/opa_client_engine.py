@@ -22,7 +22,7 @@ from opa_client.errors import RegoParseError, TypeException
 
 from platformctl.errors import PolicyEngineError
 
-FINDINGS_PACKAGE = "uae.gate"
+FINDINGS_PACKAGE = "gate"
 FINDINGS_RULE = "findings"
 UNJUDGED_RULE = "unjudged"
 INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"

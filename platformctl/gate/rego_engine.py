@@ -19,10 +19,10 @@ from platformctl.errors import PolicyEngineError
 
 POLICY_ROOT = Path(__file__).resolve().parents[2] / "policies" / "rego"
 DATA_NAMESPACE = "uae_data"
-FINDINGS_RULE = "data.uae.gate.findings"
+FINDINGS_RULE = "data.gate.findings"
 # URNs of live custom resources that no Rego rule judges (the gate reports those Checkov does not
 # scan either as "unchecked").
-UNJUDGED_RULE = "data.uae.gate.unjudged"
+UNJUDGED_RULE = "data.gate.unjudged"
 INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 
 EngineKind = Literal["regorus", "opa"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from platformctl.gate.catalogue import load_catalogue
 from platformctl.gate.rego_engine import (
     POLICY_ROOT,
     PolicyEngineError,
@@ -51,21 +53,60 @@ def test_packages_match_paths() -> None:
         package = re.search(r"^package\s+(\S+)", text, re.MULTILINE)
         assert package, path
         expected = path.removesuffix(".rego").replace("/", ".")
-        # Package lib (data.lib.unknown, ...) lives in lib/core.rego; the gate in uae/gate/gate.rego.
-        expected = {"lib.core": "lib", "uae.gate.gate": "uae.gate"}.get(expected, expected)
+        # Package lib (data.lib.unknown, ...) lives in lib/core.rego; the entrypoint in gate/main.rego.
+        expected = {"lib.core": "lib", "gate.main": "gate"}.get(expected, expected)
         assert package.group(1) == expected, f"{path} declares package {package.group(1)}"
 
 
-def test_gate_enumerates_every_rule_package() -> None:
-    gate = (POLICY_ROOT / "uae" / "gate" / "gate.rego").read_text(encoding="utf-8")
-    listed = set(re.findall(r"\b(res|enc|net|iam|k8s|ops)\.([a-z0-9_]+)\.deny\b", gate))
-    packages = {
-        (p.parent.name, p.stem)
-        for p in (POLICY_ROOT / "uae").rglob("*.rego")
-        if not p.name.endswith("_test.rego") and "deny contains" in p.read_text(encoding="utf-8")
+def _rule_packages() -> set[str]:
+    return {rule.package for rule in load_catalogue().values()}
+
+
+def test_entrypoint_collects_every_rule_package(tmp_path: Path) -> None:
+    """data.gate.findings is every package's deny, found by iterating data.uae: none is left out.
+
+    One fixture per package would be a second catalogue; instead each package is given a deny
+    that always fires (a copy of the library with one extra file per package), and the entrypoint
+    must return exactly one marker finding per rule package, and nothing from a test package.
+    """
+    packages = _rule_packages()
+    assert len(packages) >= 50
+    root = tmp_path / "rego"
+    shutil.copytree(POLICY_ROOT, root)
+    for package in packages:
+        marker = root / Path(*package.split(".")) / "marker.rego"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(
+            f'package {package}\n\ndeny contains {{"rule_id": "MARKER", "urn": "{package}", "message": "m"}}\n',
+            encoding="utf-8",
+        )
+    document = {
+        "schema": "uae-ml-platform/gate-input/v1",
+        "stack": "dev",
+        "project": "uae-ml-platform",
+        "environment": "dev",
+        "home_region": "me-central-1",
+        "config": {},
+        "providers": [],
+        "resources": [],
     }
-    assert packages - listed == set(), "rule packages missing from uae/gate/gate.rego"
-    assert listed - packages == set(), "gate.rego lists packages that do not exist"
+    findings = RegorusEngine(root, include_tests=True).evaluate(document)
+    assert {f["urn"] for f in findings if f["rule_id"] == "MARKER"} == packages
+
+
+def test_test_packages_define_no_deny() -> None:
+    """The entrypoint iterates data.uae[_][_].deny: a `deny` in a *_test package would be a finding."""
+    for path, text in load_policies(include_tests=True):
+        if path.endswith("_test.rego"):
+            assert not re.search(r"^deny\b", text, re.MULTILINE), f"{path} defines deny"
+
+
+def test_every_deny_lives_in_a_collected_rule_package() -> None:
+    """Only uae.<domain>.<concern> packages are collected: a deny anywhere else would never report."""
+    for path, text in load_policies():
+        if path.endswith(".rego") and re.search(r"^deny\b", text, re.MULTILINE):
+            package = re.search(r"^package\s+(\S+)", text, re.MULTILINE)
+            assert package and re.fullmatch(r"uae\.[a-z0-9_]+\.[a-z0-9_]+", package.group(1)), path
 
 
 def test_findings_entrypoint_on_empty_stack() -> None:
@@ -116,7 +157,7 @@ def test_coverage_report_is_available() -> None:
         }
     )
     report = engine.coverage_json()
-    assert any(f["path"].endswith("gate.rego") for f in report["files"])
+    assert any(f["path"].endswith("gate/main.rego") for f in report["files"])
 
 
 def test_taggable_types_data_is_current() -> None:

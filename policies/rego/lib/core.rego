@@ -170,7 +170,10 @@ stack_urn := urn if {
 	urn := r.urn
 } else := input.resources[0].urn if {
 	count(input.resources) > 0
-} else := sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", [input.stack, input.project, input.project, input.stack])
+} else := sprintf(
+	"urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s",
+	[input.stack, input.project, input.project, input.stack],
+)
 
 finding(rule_id, r, message) := {
 	"rule_id": rule_id,

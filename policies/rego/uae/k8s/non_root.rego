@@ -1,8 +1,3 @@
-package uae.k8s.non_root
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Containers run as non-root
 # description: >-
@@ -10,11 +5,17 @@ import data.lib.k8s
 #   level or inherited from the pod securityContext (container level wins). Pod specs are found in
 #   any Kubernetes object; a setting unknown or secret at preview time cannot be verified and
 #   denies. Helm values that set runAsUser 0 or runAsNonRoot false anywhere deny too.
+# scope: package
 # custom:
 #   id: UAE-K8S-004
 #   severity: high
 #   controls: ["UAE-IAS", "ISO27001:A.8.2", "ISO27001:A.8.9"]
 #   remediation: Set securityContext runAsNonRoot=true and runAsUser to a non-zero UID in the pod or container.
+package uae.k8s.non_root
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container

@@ -1,8 +1,3 @@
-package uae.k8s.privilege_escalation
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Containers disallow privilege escalation
 # description: >-
@@ -10,11 +5,17 @@ import data.lib.k8s
 #   lets setuid binaries gain privileges. Pod specs are found in any Kubernetes object; a value
 #   unknown or secret at preview time cannot be verified and denies. Helm values that set
 #   allowPrivilegeEscalation true (or "true") anywhere deny too.
+# scope: package
 # custom:
 #   id: UAE-K8S-005
 #   severity: high
 #   controls: ["UAE-IAS", "ISO27001:A.8.2"]
 #   remediation: Set securityContext.allowPrivilegeEscalation=false on every container.
+package uae.k8s.privilege_escalation
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container

@@ -1,13 +1,10 @@
-package uae.net.eks_endpoint
-
-import data.lib
-
 # METADATA
 # title: EKS API endpoint is private outside dev
 # description: >-
 #   In staging and prod the EKS API endpoint must not be public (endpointPublicAccess defaults to
 #   true when unset). In dev a public endpoint needs publicAccessCidrs naming specific networks;
 #   missing publicAccessCidrs means 0.0.0.0/0, which is never allowed.
+# scope: package
 # custom:
 #   id: UAE-NET-004
 #   severity: critical
@@ -15,6 +12,10 @@ import data.lib
 #   remediation: >-
 #     Set vpc_config endpoint_public_access=False and endpoint_private_access=True; in dev, set
 #     public_access_cidrs to the office or VPN CIDR.
+package uae.net.eks_endpoint
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	input.environment != "dev"

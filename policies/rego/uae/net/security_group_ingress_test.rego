@@ -4,7 +4,7 @@ import data.lib.fixtures_test as fx
 import data.uae.net.security_group_ingress
 
 _sg(rules) := fx.with_rules(
-	fx.aws("aws:ec2/securityGroup:SecurityGroup", "ingress-alb", {"vpcId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}),
+	fx.aws("aws:ec2/securityGroup:SecurityGroup", "ingress-alb", {"vpcId": fx.unknown}),
 	"security_group",
 	array.concat(rules, [fx.net_rule("egress", "-1", 0, 65535, "internet")]),
 )

@@ -1,7 +1,3 @@
-package uae.res.provider_endpoints
-
-import data.lib
-
 # METADATA
 # title: AWS provider endpoints stay in me-central-1
 # description: >-
@@ -9,6 +5,7 @@ import data.lib
 #   in them, are sent. Every custom endpoint must name me-central-1 (a regional or VPC endpoint);
 #   a global endpoint (sts.amazonaws.com, s3.amazonaws.com), another region's endpoint, or one
 #   not known at preview time is an egress path.
+# scope: package
 # custom:
 #   id: UAE-RES-014
 #   severity: critical
@@ -16,6 +13,10 @@ import data.lib
 #   remediation: >-
 #     Remove the endpoint overrides, or point each at a me-central-1 regional or VPC endpoint
 #     (https://<service>.me-central-1.amazonaws.com); set sts_region to me-central-1.
+package uae.res.provider_endpoints
+
+import data.lib
+
 deny contains f if {
 	some p in _aws_providers
 	some entry in _endpoint_entries(p)
