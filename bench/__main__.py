@@ -54,11 +54,11 @@ def _peak_rss_mb(who: int) -> float:
 
 def bench_gate(resources: int, with_cli: bool) -> dict[str, Any]:
     from bench.scale import replicate
-    from platformctl.gate.checkov_runner import run_checkov
-    from platformctl.gate.preview import load_preview_file, normalize
-    from platformctl.gate.rego_engine import make_engine
+    from platformctl.gate.engines.checkov import run_checkov
+    from platformctl.gate.engines.rego import make_engine
+    from platformctl.gate.input.preview import load_preview_file, normalize
+    from platformctl.gate.input.tfplan import build_plan
     from platformctl.gate.runner import GateOptions, run_gate
-    from platformctl.gate.tfplan import build_plan
     from platformctl.synth import synthesize
 
     big = replicate(synthesize("prod"), resources)

@@ -128,9 +128,9 @@ def _cpu(who: int) -> float:
 
 
 def bench(resources: int, with_cli: bool, save: Any = None) -> dict[str, Any]:
-    from platformctl.gate.checkov_runner import build_request
-    from platformctl.gate.preview import load_preview_file, normalize
-    from platformctl.gate.rego_engine import make_engine
+    from platformctl.gate.engines.checkov import build_request
+    from platformctl.gate.engines.rego import make_engine
+    from platformctl.gate.input.preview import load_preview_file, normalize
     from platformctl.gate.runner import GateOptions, run_gate
 
     work = Path(tempfile.mkdtemp(prefix="bench-gate-k8s-"))

@@ -42,8 +42,8 @@ def bucket_preview(buckets: int) -> dict[str, Any]:
 
 
 def measure(size: int, engines: list[str]) -> dict[str, Any]:
-    from platformctl.gate.preview import normalize
-    from platformctl.gate.rego_engine import make_engine
+    from platformctl.gate.engines.rego import make_engine
+    from platformctl.gate.input.preview import normalize
 
     started = time.perf_counter()
     document = normalize(bucket_preview(size))

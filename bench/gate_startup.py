@@ -56,9 +56,9 @@ def _measure(fn: Callable[[], Any]) -> dict[str, float]:
 
 def _per_preview_workers(paths: list[str]) -> None:
     """The strategy before issue 7: Rego, then a fresh Checkov worker, preview after preview."""
-    from platformctl.gate.checkov_runner import run_checkov
-    from platformctl.gate.preview import load_preview_file, normalize
-    from platformctl.gate.rego_engine import make_engine
+    from platformctl.gate.engines.checkov import run_checkov
+    from platformctl.gate.engines.rego import make_engine
+    from platformctl.gate.input.preview import load_preview_file, normalize
 
     engine = make_engine("regorus")
     for path in paths:
@@ -93,7 +93,7 @@ def _scenario(paths: list[str]) -> dict[str, Any]:
 
 
 def _worker_load_seconds() -> float:
-    from platformctl.gate.checkov_runner import checkov_python
+    from platformctl.gate.engines.checkov import checkov_python
 
     script = (
         "import time; t = time.perf_counter(); import sys; sys.path.insert(0, 'policies/checkov'); "

@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from platformctl.errors import PlatformError
+from platformctl.errors import EXIT_ERROR, EXIT_OK, PlatformError
 from platformctl.output import emit
 from platformctl.synth.stackfile import STACKS_DIR
-
-EXIT_OK, EXIT_DENY, EXIT_ERROR = 0, 1, 2
 
 
 def summarize_preview(document: dict[str, Any]) -> str:

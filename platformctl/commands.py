@@ -7,11 +7,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from platformctl.errors import EXIT_DENY, EXIT_OK
+from platformctl.gate.engines import ENGINES
 from platformctl.output import emit
 
-EXIT_OK, EXIT_DENY = 0, 1
+if TYPE_CHECKING:
+    from platformctl.gate.findings import StackResult
+
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
 REPORT_SUFFIXES = {"text": ".txt", "json": ".json", "sarif": ".sarif", "junit": ".xml", "markdown": ".md"}
 
@@ -26,7 +30,7 @@ def _date(value: str) -> dt.date:
 def _opa_token(args: argparse.Namespace) -> str | None:
     """The OPA server's bearer token: --opa-token-file, else PLATFORM_OPA_TOKEN (never on argv,
     where other local users could read it from the process list)."""
-    from platformctl.gate.opa_server import read_token_file, resolve_token
+    from platformctl.gate.engines.opa_server_client import read_token_file, resolve_token
 
     if args.opa_token_file:
         return read_token_file(args.opa_token_file)
@@ -34,7 +38,7 @@ def _opa_token(args: argparse.Namespace) -> str | None:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from platformctl.gate.reports import RENDERERS, render_text
+    from platformctl.gate.report import RENDERERS, render_text
     from platformctl.gate.runner import GateOptions, run_gate
 
     options = GateOptions(
@@ -69,11 +73,15 @@ def _report_stem(folder: Path, name: str) -> Path:
 # Kubernetes objects by their cluster's (docs/gate-input.md). Component packages (awsx, eks) place
 # nothing themselves: their children are listed under these packages.
 PLACED_PACKAGES = ("aws", "aws-native", "kubernetes")
+RESIDENCY_RULE_PREFIX = "UAE-RES-"
 
 
-def residency_report(doc: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
-    """Resident only when every placed resource and provider is shown to be in the home region:
-    an unknown region (null) is never resident."""
+def residency_report(stack: StackResult) -> dict[str, Any]:
+    """Resident only when every placed resource and provider is shown to be in the home region and
+    no residency rule (UAE-RES-*) found an egress path: an unknown region (null) is never resident.
+    The findings are the gate's own, from the same reader and engine as `platformctl gate`."""
+    doc = stack.document
+    assert doc is not None  # run_gate always keeps the normalized input
     rows = [
         {"urn": r["urn"], "type": r["type"], "region": r["region"], "region_source": r["region_source"]}
         for r in doc["resources"]
@@ -84,7 +92,11 @@ def residency_report(doc: dict[str, Any], findings: list[dict[str, Any]]) -> dic
         for p in doc["providers"]
         if p["package"] in PLACED_PACKAGES
     ]
-    egress = [f for f in findings if f["rule_id"].startswith("UAE-RES-")]
+    egress = [
+        {"rule_id": f.rule_id, "urn": f.urn, "message": f.message, "resource_type": f.type}
+        for f in stack.findings
+        if f.rule_id.startswith(RESIDENCY_RULE_PREFIX)
+    ]
     outside = [r for r in rows if r["region"] != doc["home_region"]] + [
         p for p in providers if p["region"] != doc["home_region"]
     ]
@@ -99,14 +111,14 @@ def residency_report(doc: dict[str, Any], findings: list[dict[str, Any]]) -> dic
 
 
 def cmd_residency(args: argparse.Namespace) -> int:
-    from platformctl.gate.preview import load_preview_file, normalize
-    from platformctl.gate.rego_engine import make_engine
+    from platformctl.gate.runner import GateOptions, run_gate
 
-    engine = make_engine("regorus")
-    reports = []
-    for path in args.previews:
-        doc = normalize(load_preview_file(path), source=path, stack=args.stack)
-        reports.append(residency_report(doc, engine.evaluate(doc)))
+    # The gate's evaluation (reader, normalization, Rego engine), without Checkov: the residency
+    # verdict comes from the placement facts and the residency rules' findings.
+    options = GateOptions(
+        stack=args.stack, engine=args.engine, opa_url=args.opa_url, opa_token=_opa_token(args), checkov=False
+    )
+    reports = [residency_report(stack) for stack in run_gate(args.previews, options).stacks]
     if args.format == "json":
         emit(json.dumps(reports if len(reports) > 1 else reports[0], indent=2) + "\n", args.output)
     else:
@@ -131,12 +143,27 @@ def cmd_residency(args: argparse.Namespace) -> int:
 
 
 def cmd_controls(args: argparse.Namespace) -> int:
-    from platformctl.gate.controls import controls_matrix, render_controls_markdown
+    from platformctl.gate.policy.controls import controls_matrix, render_controls_markdown
 
     matrix = controls_matrix()
     text = json.dumps(matrix, indent=2) + "\n" if args.format == "json" else render_controls_markdown(matrix)
     emit(text, args.output)
     return EXIT_OK
+
+
+def _engine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="regorus",
+        help="Rego engine: regorus (embedded, default), opa (the OPA Go library in-process), "
+        "opa-server (an OPA server's Data API at --opa-url)",
+    )
+    parser.add_argument("--opa-url", help="OPA server for --engine opa-server, e.g. http://127.0.0.1:8181")
+    parser.add_argument(
+        "--opa-token-file",
+        help="file holding the OPA server's bearer token (default: environment variable PLATFORM_OPA_TOKEN)",
+    )
 
 
 def register(sub: Any) -> None:
@@ -152,14 +179,7 @@ def register(sub: Any) -> None:
     gate.add_argument("--output", help="write the report here (default stdout)")
     gate.add_argument("--reports-dir", help="also write every format to DIR/<stack>.{txt,json,sarif,xml,md}")
     gate.add_argument("--waivers", help="waivers YAML file")
-    gate.add_argument(
-        "--engine", choices=("regorus", "opa"), default="regorus", help="Rego engine (default: embedded regorus)"
-    )
-    gate.add_argument("--opa-url", help="OPA server for --engine opa, e.g. http://127.0.0.1:8181")
-    gate.add_argument(
-        "--opa-token-file",
-        help="file holding the OPA server's bearer token (default: environment variable PLATFORM_OPA_TOKEN)",
-    )
+    _engine_arguments(gate)
     gate.add_argument("--no-checkov", action="store_true", help="skip Checkov (reported as a warning)")
     gate.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     gate.set_defaults(func=cmd_gate)
@@ -171,6 +191,7 @@ def register(sub: Any) -> None:
     residency.add_argument("--stack")
     residency.add_argument("--format", choices=("text", "json"), default="text")
     residency.add_argument("--output")
+    _engine_arguments(residency)
     residency.set_defaults(func=cmd_residency)
 
     controls = sub.add_parser("controls", help="control id -> rules -> tests, from the policies' METADATA")

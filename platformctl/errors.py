@@ -8,11 +8,16 @@ Nothing that fails may turn into an allow, so every failure path raises one of t
 
 from __future__ import annotations
 
+# The exit codes of every platformctl command, in one place.
+EXIT_OK = 0  # allowed / done
+EXIT_DENY = 1  # a policy finding denies, or a promotion rule refuses
+EXIT_ERROR = 2  # input, configuration, waiver, engine, git or ledger error: never an allow
+
 
 class PlatformError(Exception):
     """Base class: a problem the user can fix; the message says what to do."""
 
-    exit_code = 2
+    exit_code = EXIT_ERROR
 
 
 class StackError(PlatformError):

@@ -1,4 +1,8 @@
-"""The gate's result model: findings, verdict, summary (what every report renders)."""
+"""The gate's result model: findings, verdict, summary (what every report renders).
+
+`Finding` is the one finding type from engine to report: the Rego runner and the Checkov engine
+both produce it, waivers mark it, every report writer renders it (schemas/finding.schema.json).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ class Finding:
     title: str
     enforced: bool
     stack: str
-    source: str  # the preview file the finding came from
+    source: str = ""  # the preview file the finding came from (set by the runner)
     line: int = 1  # where the resource's step starts in that file (for SARIF locations)
     waived: bool = False
     waiver: dict[str, Any] | None = None
@@ -63,6 +67,8 @@ class StackResult:
     checkov_unmapped: list[str]
     findings: list[Finding] = field(default_factory=list)
     unchecked: list[Unchecked] = field(default_factory=list)
+    # The normalized input the engines judged (docs/gate-input.md): what `residency` reads regions from.
+    document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -6,22 +6,27 @@ A finding is only ever dropped by a matching, unexpired waiver, and even then it
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from platformctl import schemas
 from platformctl.errors import PolicyEngineError, PreviewFormatError
+from platformctl.gate.engines import ENGINES
 from platformctl.gate.findings import ENFORCED_SEVERITIES, Finding, GateResult, StackResult, Unchecked
-from platformctl.gate.preview import load_preview_file, normalize
-from platformctl.gate.waivers import Waiver, load_waivers
+from platformctl.gate.input.preview import load_preview_file, normalize
+from platformctl.gate.policy.waivers import Waiver, load_waivers
 
 
 @dataclass(frozen=True)
 class GateOptions:
     stack: str | None = None
-    engine: str = "regorus"  # "regorus" (embedded) or "opa" (an OPA server via opa-python-client)
+    # "regorus" (embedded, the default), "opa" (the OPA Go library in-process) or "opa-server"
+    # (an OPA server over its REST Data API, through opa-python-client): ENGINES.
+    engine: str = "regorus"
     opa_url: str | None = None
     opa_token: str | None = None  # bearer token for the OPA server (file or PLATFORM_OPA_TOKEN)
     waivers: str | None = None
@@ -51,21 +56,21 @@ def _urn_lines(path: str) -> dict[str, int]:
 
 
 def make_rego_engine(options: GateOptions) -> Any:
-    if options.engine == "regorus":
-        from platformctl.gate.rego_engine import make_engine
+    if options.engine in ("regorus", "opa"):
+        from platformctl.gate.engines.rego import make_engine
 
-        return make_engine("regorus")
-    if options.engine == "opa":
+        return make_engine(options.engine)  # type: ignore[arg-type]
+    if options.engine == "opa-server":
         if not options.opa_url:
-            raise PolicyEngineError("--engine opa needs --opa-url (e.g. http://127.0.0.1:8181)")
-        from platformctl.gate.opa_client_engine import OpaServerEngine
+            raise PolicyEngineError("--engine opa-server needs --opa-url (e.g. http://127.0.0.1:8181)")
+        from platformctl.gate.engines.opa_server_client import OpaServerEngine
 
         return OpaServerEngine(options.opa_url, token=options.opa_token)
-    raise PolicyEngineError(f"unknown engine {options.engine!r} (regorus or opa)")
+    raise PolicyEngineError(f"unknown engine {options.engine!r} ({', '.join(ENGINES)})")
 
 
 def _rule_table() -> dict[str, dict[str, Any]]:
-    from platformctl.gate.catalogue import load_catalogue
+    from platformctl.gate.policy.catalogue import load_catalogue
 
     return {
         rule.rule_id: {
@@ -92,12 +97,7 @@ def _rego_findings(
     types = {r["urn"]: r["type"] for r in doc["resources"]}
     out = []
     for item in raw:
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("rule_id"), str)
-            or not isinstance(item.get("urn"), str)
-        ):
-            raise PolicyEngineError(f"rego returned a malformed finding: {str(item)[:200]}")
+        schemas.check("rego-finding", item, PolicyEngineError, "rego returned a malformed finding")
         meta = rules.get(item["rule_id"])
         if meta is None:
             raise PolicyEngineError(f"rego finding for {item['rule_id']} has no METADATA in the catalogue")
@@ -121,25 +121,9 @@ def _rego_findings(
     return out
 
 
-def _checkov_findings(result: Any, doc: dict[str, Any], source: str, lines: dict[str, int]) -> list[Finding]:
-    return [
-        Finding(
-            rule_id=f.rule_id,
-            engine="checkov",
-            severity=f.severity,
-            urn=f.urn,
-            type=f.resource_type,
-            message=f.message,
-            remediation=f.remediation,
-            controls=list(f.controls),
-            title=f.title,
-            enforced=f.enforced,
-            stack=doc["stack"],
-            source=source,
-            line=lines.get(f.urn, 1),
-        )
-        for f in result.findings
-    ]
+def _checkov_findings(result: Any, source: str, lines: dict[str, int]) -> list[Finding]:
+    """Checkov's findings (already the gate's Finding type) placed in the preview file they came from."""
+    return [dataclasses.replace(f, source=source, line=lines.get(f.urn, 1)) for f in result.findings]
 
 
 def _unjudged(engine: Any, doc: dict[str, Any]) -> set[str] | None:
@@ -224,7 +208,7 @@ def run_gate(paths: Sequence[str], options: GateOptions) -> GateResult:
     today = options.today or dt.date.today()
     worker = None
     if options.checkov:
-        from platformctl.gate.checkov_runner import WorkerProcess
+        from platformctl.gate.engines.checkov import WorkerProcess
 
         # Start Checkov first: it loads (the costly part) while the previews are read and Rego runs.
         worker = WorkerProcess()
@@ -250,7 +234,7 @@ def _run_gate(paths: Sequence[str], options: GateOptions, today: dt.date, worker
         evaluated.append((path, doc, lines, findings, _unjudged(engine, doc)))
     checkov_results: list[Any] = [None] * len(documents)
     if worker is not None:
-        from platformctl.gate.checkov_runner import run_checkov_batch
+        from platformctl.gate.engines.checkov import run_checkov_batch
 
         # Every preview of this command in one worker process: Checkov's import is paid once.
         checkov_results = run_checkov_batch([doc for _, doc in documents], worker=worker)
@@ -258,7 +242,7 @@ def _run_gate(paths: Sequence[str], options: GateOptions, today: dt.date, worker
     for (path, doc, lines, findings, unjudged), checkov in zip(evaluated, checkov_results, strict=True):
         scanned, unmapped = 0, []
         if checkov is not None:
-            findings.extend(_checkov_findings(checkov, doc, str(path), lines))
+            findings.extend(_checkov_findings(checkov, str(path), lines))
             scanned = checkov.scanned_count
             unmapped = sorted({u.type for u in checkov.unmapped if u.type.startswith("aws:")})
         stacks.append(
@@ -271,6 +255,7 @@ def _run_gate(paths: Sequence[str], options: GateOptions, today: dt.date, worker
                 checkov_unmapped=unmapped,
                 findings=findings,
                 unchecked=unchecked_resources(doc, unjudged, checkov),
+                document=doc,
             )  # fmt: skip
         )
     all_findings = [f for s in stacks for f in s.findings]

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from platformctl.errors import EXIT_DENY, EXIT_OK
 from platformctl.output import emit
 
-EXIT_OK, EXIT_DENY = 0, 1
 REPORT_SUFFIXES = {"text": ".txt", "json": ".json", "markdown": ".md"}
 
 

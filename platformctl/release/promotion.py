@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platformctl.errors import PlatformError, StackError, SynthesisError
+from platformctl.errors import EXIT_DENY, PlatformError, StackError, SynthesisError
 from platformctl.release import gitrepo
 from platformctl.release.bundle import (
     STACKS_DIR_ENV,
@@ -43,7 +43,7 @@ SYNTH_TIMEOUT_S = 900
 class PromotionRefusedError(PlatformError):
     """A promotion rule refused the change (no verdict, soak time, ancestry, gate deny)."""
 
-    exit_code = 1
+    exit_code = EXIT_DENY
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def parse_iso(value: str) -> dt.datetime:
 
 def policy_set_digest(root: Path | None = None) -> str:
     """sha256 over every file of the policy tree (path and content), so any policy edit changes it."""
-    from platformctl.gate.rego_engine import POLICY_ROOT
+    from platformctl.gate.engines.rego import POLICY_ROOT
 
     root = root or POLICY_ROOT.parent  # policies/: Rego, Checkov curation and checks, CrossGuard
     digest = hashlib.sha256()
@@ -163,8 +163,8 @@ def gate_stack(
     waivers: str | None,
 ) -> GateEvidence:
     """Gate the stack's preview with the policies of this checkout, as they stand now."""
-    from platformctl.gate.preview import load_preview_file, normalize
-    from platformctl.gate.reports import RENDERERS
+    from platformctl.gate.input.preview import load_preview_file, normalize
+    from platformctl.gate.report import RENDERERS
     from platformctl.gate.runner import GateOptions, run_gate
 
     if waivers is None and (ws.repo / "policies" / "waivers.yaml").is_file():

@@ -3,7 +3,7 @@
 `pulumi preview --policy-pack policies/crossguard` runs this pack inside the Pulumi engine. It does
 not carry rules of its own: it rebuilds, from the stack's `PolicyResource`s, the same normalized
 input that `platformctl gate` builds from `pulumi preview --json` (docs/gate-input.md), by laying
-the resources out as a minimal preview document and calling `platformctl.gate.preview.normalize`,
+the resources out as a minimal preview document and calling `platformctl.gate.input.preview.normalize`,
 then evaluates `data.uae.gate.findings` from policies/rego with the embedded regorus engine. One
 rule set, three ways in: the gate CLI, an OPA server, and the Pulumi engine itself.
 
@@ -36,8 +36,8 @@ if str(REPO_ROOT) not in sys.path:  # the pack runs from its own directory, outs
     sys.path.insert(0, str(REPO_ROOT))
 
 from platformctl.errors import PlatformError  # noqa: E402
-from platformctl.gate import rego_engine  # noqa: E402
-from platformctl.gate.preview import SECRET_TEXT, UNKNOWN, normalize, provider_urn  # noqa: E402
+from platformctl.gate.engines import rego as rego_engine  # noqa: E402
+from platformctl.gate.input.preview import SECRET_TEXT, UNKNOWN, normalize, provider_urn  # noqa: E402
 
 POLICY_NAME = "uae-gate"
 GATE_ERROR_RULE = "UAE-GATE-ERROR"

@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.checkov_runner import (
+from platformctl.gate.engines.checkov import (
     CheckovError,
     WorkerProcess,
     build_request,
     call_worker,
     checkov_python,
-    load_curated,
     run_checkov,
     run_checkov_batch,
 )
-from platformctl.gate.tfplan import UNKNOWN
+from platformctl.gate.input.tfplan import UNKNOWN
+from platformctl.gate.policy.curated import load_curated
 from tests.builders import STACK, aws_resource
 
 

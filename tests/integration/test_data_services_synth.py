@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.preview import UNKNOWN
+from platformctl.gate.input.preview import UNKNOWN
 from platformctl.synth import synthesize
 
 STACKS = ("dev", "staging", "prod")

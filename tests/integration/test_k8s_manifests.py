@@ -20,8 +20,8 @@ import kubernetes_validate
 import kubernetes_validate.utils
 import pytest
 
-from platformctl.gate.k8s_manifests import render_all
-from platformctl.gate.preview import normalize
+from platformctl.gate.input.k8s_manifests import render_all
+from platformctl.gate.input.preview import normalize
 
 from .test_synth import STACKS, preview
 

@@ -1,6 +1,6 @@
 """The OPA-server path, for real: opa-python-client -> HTTP -> the real OPA library, on 127.0.0.1.
 
-The server (platformctl.gate.opa_server) runs in-process on a free port; every evaluation goes
+The server (tests.support.opa_server) runs in-process on a free port; every evaluation goes
 through OpaServerEngine (opa-python-client) and must give exactly the findings that the embedded
 regorus engine gives for the same normalized input.
 """
@@ -23,10 +23,10 @@ import pytest
 import requests
 
 from platformctl.errors import PolicyEngineError
-from platformctl.gate.opa_client_engine import OpaServerEngine
-from platformctl.gate.opa_server import OpaHTTPServer, OpaState, RunningServer, data_ref, serve_in_thread
-from platformctl.gate.preview import UNKNOWN, normalize
-from platformctl.gate.rego_engine import POLICY_ROOT, RegorusEngine
+from platformctl.gate.engines.opa_server_client import OpaServerEngine
+from platformctl.gate.engines.rego import POLICY_ROOT, RegorusEngine
+from platformctl.gate.input.preview import UNKNOWN, normalize
+from tests.support.opa_server import OpaHTTPServer, OpaState, RunningServer, data_ref, serve_in_thread
 
 pytestmark = pytest.mark.integration
 
@@ -271,7 +271,7 @@ def regorus() -> RegorusEngine:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    with serve_in_thread(POLICY_ROOT, queries={"uae/gate/findings", "uae_data/region/home_region"}) as running:
+    with serve_in_thread(POLICY_ROOT, queries={"gate/findings", "uae_data/region/home_region"}) as running:
         yield running
 
 
@@ -344,7 +344,7 @@ def test_policies_pushed_through_the_client_give_the_same_findings(regorus: Rego
         assert engine.evaluate(CASES["everything"]) == regorus.evaluate(CASES["everything"])
 
 
-TINY_POLICY = """package uae.gate
+TINY_POLICY = """package gate
 
 findings contains f if {
 	some r in input.resources
@@ -370,8 +370,8 @@ def _tiny_input(sizes: dict[str, int]) -> dict[str, Any]:
 
 
 def test_tiny_policy_in_a_temp_dir(tmp_path: Path) -> None:
-    (tmp_path / "uae" / "gate").mkdir(parents=True)
-    (tmp_path / "uae" / "gate" / "gate.rego").write_text(TINY_POLICY)
+    (tmp_path / "gate").mkdir(parents=True)
+    (tmp_path / "gate" / "main.rego").write_text(TINY_POLICY)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "limits.json").write_text('{"max_size": 3}')
     document = _tiny_input({"small": 2, "big": 5, "huge": 9})
@@ -387,22 +387,22 @@ def test_tiny_policy_in_a_temp_dir(tmp_path: Path) -> None:
 def test_health_and_policy_listing(server_url: str, api: requests.Session) -> None:
     assert api.get(f"{server_url}/health", timeout=10).json() == {}
     ids = {p["id"] for p in api.get(f"{server_url}/v1/policies", timeout=10).json()["result"]}
-    assert "uae/gate/gate.rego" in ids
+    assert "gate/main.rego" in ids
     assert not any(i.endswith("_test.rego") for i in ids)
-    policy = api.get(f"{server_url}/v1/policies/uae/gate/gate.rego", timeout=10).json()["result"]
-    assert policy["raw"] == (POLICY_ROOT / "uae/gate/gate.rego").read_text()
+    policy = api.get(f"{server_url}/v1/policies/gate/main.rego", timeout=10).json()["result"]
+    assert policy["raw"] == (POLICY_ROOT / "gate/main.rego").read_text()
     assert api.get(f"{server_url}/v1/policies/nope.rego", timeout=10).status_code == 404
 
 
 @pytest.mark.parametrize("body", [b'{"input": ', b"not json", b'{"input": NaN}', b"\xff\xfe\x00", b"[" * 100_000])
 def test_malformed_json_is_400_invalid_parameter(server_url: str, api: requests.Session, body: bytes) -> None:
-    response = api.post(f"{server_url}/v1/data/uae/gate/findings", data=body, timeout=10)
+    response = api.post(f"{server_url}/v1/data/gate/findings", data=body, timeout=10)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_parameter"
 
 
 def test_non_object_request_body_is_400(server_url: str, api: requests.Session) -> None:
-    response = api.post(f"{server_url}/v1/data/uae/gate/findings", json=[1, 2], timeout=10)
+    response = api.post(f"{server_url}/v1/data/gate/findings", json=[1, 2], timeout=10)
     assert (response.status_code, response.json()["code"]) == (400, "invalid_parameter")
 
 
@@ -417,7 +417,7 @@ def test_unknown_paths_are_404(server_url: str, api: requests.Session, method: s
 
 
 @pytest.mark.parametrize(
-    "path", ["uae/gate/no_such_rule", "no/such/package", "uae_data/region/nope", 'uae/gate/findings"]; true; x := ["']
+    "path", ["gate/no_such_rule", "no/such/package", "uae_data/region/nope", 'gate/findings"]; true; x := ["']
 )
 def test_queries_outside_the_served_set_are_404(server_url: str, api: requests.Session, path: str) -> None:
     response = api.post(f"{server_url}/v1/data/{path}", json={"input": CASES["compliant-buckets"]}, timeout=10)
@@ -507,7 +507,7 @@ def test_command_line_entry_point_prints_the_url_and_writes_a_private_token(tmp_
     token_file = tmp_path / "private" / "opa-token"
     env = {k: v for k, v in os.environ.items() if k != "PLATFORM_OPA_TOKEN"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "platformctl.gate.opa_server", "--port", "0", "--policies", str(POLICY_ROOT),
+        [sys.executable, "-m", "tests.support.opa_server", "--port", "0", "--policies", str(POLICY_ROOT),
          "--token-file", str(token_file)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
@@ -585,9 +585,9 @@ def stub() -> Iterator[ThreadingHTTPServer]:
         (200, b"{}", "undefined"),
         (200, b'{"result": "allow"}', "not a set of objects"),
         (200, b'{"result": {"rule_id": "X"}}', "not a set of objects"),
-        (200, b'{"result": [["x"]]}', "not a set of objects"),
-        (200, b'{"result": [{"rule_id": "X", "urn": 5, "message": "m"}]}', "lacks string urn"),
-        (200, b'{"result": [{"rule_id": "X"}]}', "lacks string urn, message"),
+        (200, b'{"result": [["x"]]}', "is not of type 'object'"),
+        (200, b'{"result": [{"rule_id": "X", "urn": 5, "message": "m"}]}', "urn: 5 is not of type 'string'"),
+        (200, b'{"result": [{"rule_id": "X"}]}', "missing (urn|message)"),
         (404, b'{"code": "resource_not_found", "message": "nope"}', "HTTP 404"),
         (500, b"<html>oops</html>", "HTTP 500"),
         (302, b"", "HTTP 302|not JSON"),
@@ -632,9 +632,9 @@ def test_client_rejects_input_that_is_not_normalized(opa: OpaServerEngine) -> No
     "headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": "Basic x"}]
 )
 def test_requests_without_the_token_are_401(server: RunningServer, headers: dict[str, str]) -> None:
-    query = requests.post(f"{server.url}/v1/data/uae/gate/findings", json={"input": {}}, headers=headers, timeout=10)
+    query = requests.post(f"{server.url}/v1/data/gate/findings", json={"input": {}}, headers=headers, timeout=10)
     assert (query.status_code, query.json()["code"]) == (401, "unauthorized")
-    put = requests.put(f"{server.url}/v1/policies/uae/gate/gate.rego", data="package uae.gate\nfindings := set()\n",
+    put = requests.put(f"{server.url}/v1/policies/gate/main.rego", data="package gate\nfindings := set()\n",
                        headers=headers, timeout=10)  # fmt: skip
     assert put.status_code == 401
     assert requests.get(f"{server.url}/v1/policies", headers=headers, timeout=10).status_code == 401
@@ -642,12 +642,12 @@ def test_requests_without_the_token_are_401(server: RunningServer, headers: dict
 
 
 def test_a_server_started_with_policies_refuses_to_replace_them(server: RunningServer, api: requests.Session) -> None:
-    allow_everything = "package uae.gate\n\nfindings := set()\n"
-    response = api.put(f"{server.url}/v1/policies/uae/gate/gate.rego", data=allow_everything, timeout=10)
+    allow_everything = "package gate\n\nfindings := set()\n"
+    response = api.put(f"{server.url}/v1/policies/gate/main.rego", data=allow_everything, timeout=10)
     assert (response.status_code, response.json()["code"]) == (403, "unauthorized")
     assert api.put(f"{server.url}/v1/data/uae_data", json={}, timeout=10).status_code == 403
-    assert api.delete(f"{server.url}/v1/policies/uae/gate/gate.rego", timeout=10).status_code == 403
-    findings = api.post(f"{server.url}/v1/data/uae/gate/findings", json={"input": CASES["everything"]}, timeout=60)
+    assert api.delete(f"{server.url}/v1/policies/gate/main.rego", timeout=10).status_code == 403
+    findings = api.post(f"{server.url}/v1/data/gate/findings", json={"input": CASES["everything"]}, timeout=60)
     assert len(findings.json()["result"]) > 0
 
 

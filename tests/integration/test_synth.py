@@ -14,7 +14,7 @@ import pytest
 
 from platformctl.cli import main
 from platformctl.errors import StackError
-from platformctl.gate.preview import UNKNOWN, normalize, parse_urn
+from platformctl.gate.input.preview import UNKNOWN, normalize, parse_urn
 from platformctl.synth import synthesize
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.preview import UNKNOWN, normalize
-from platformctl.gate.rego_engine import RegorusEngine
+from platformctl.gate.engines.rego import RegorusEngine
+from platformctl.gate.input.preview import UNKNOWN, normalize
 from tests.unit.test_preview import PROVIDER, SECRET, doc, step, urn
 
 SG = "aws:ec2/securityGroup:SecurityGroup"

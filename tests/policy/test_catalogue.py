@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.gate.catalogue import (
+from platformctl.gate.engines.rego import run_rego_tests
+from platformctl.gate.policy.catalogue import (
     ALLOWED_CONTROLS,
     SEVERITIES,
     CatalogueError,
@@ -14,7 +15,6 @@ from platformctl.gate.catalogue import (
     rule_tests,
     validate,
 )
-from platformctl.gate.rego_engine import run_rego_tests
 
 RULES = validate()
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.checkov_runner import build_request, call_worker
-from platformctl.gate.tfplan import UNKNOWN
+from platformctl.gate.engines.checkov import build_request, call_worker
+from platformctl.gate.input.tfplan import UNKNOWN
 
 STACK = "urn:pulumi:prod::uae-ml-platform::"
 PROVIDER = STACK + "pulumi:providers:aws::uae"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.preview import UNKNOWN
+from platformctl.gate.input.preview import UNKNOWN
 from platformctl.gate.runner import GateOptions, run_gate
 from tests.policy.test_mutations import Doc, _gate, add, edit, find, prod
 

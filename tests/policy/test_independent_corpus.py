@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from platformctl.gate.engines.rego import OpaLibEngine, PolicyEngineError, RegorusEngine
 from platformctl.gate.findings import GateResult, StackResult
-from platformctl.gate.preview import normalize
-from platformctl.gate.rego_engine import OpaLibEngine, PolicyEngineError, RegorusEngine
+from platformctl.gate.input.preview import normalize
 from platformctl.gate.runner import GateOptions, run_gate
 from tests.fixtures.independent.platform import (
     ECR,

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from platformctl.gate.findings import GateResult
-from platformctl.gate.preview import UNKNOWN
+from platformctl.gate.input.preview import UNKNOWN
 from platformctl.gate.runner import GateOptions, run_gate
 from platformctl.synth import synthesize
 

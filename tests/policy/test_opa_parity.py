@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.rego_engine import (
+from platformctl.gate.engines.rego import (
     OpaLibEngine,
     PolicyEngineError,
     RegorusEngine,
@@ -67,7 +67,7 @@ def _provider(
 
 
 class Stack:
-    """Builds a normalized gate document the way platformctl/gate/preview.py does."""
+    """Builds a normalized gate document the way platformctl/gate/input/preview.py does."""
 
     def __init__(self, env: str) -> None:
         self.env = env

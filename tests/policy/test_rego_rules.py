@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from platformctl.gate.catalogue import load_catalogue
-from platformctl.gate.rego_engine import (
+from platformctl.gate.engines.rego import (
     POLICY_ROOT,
     PolicyEngineError,
     RegorusEngine,
@@ -20,6 +19,7 @@ from platformctl.gate.rego_engine import (
     load_policies,
     run_rego_tests,
 )
+from platformctl.gate.policy.catalogue import load_catalogue
 
 REPO_ROOT = POLICY_ROOT.parents[1]
 CASES = discover_tests()

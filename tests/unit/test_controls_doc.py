@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformctl.cli import main
-from platformctl.gate.controls import controls_matrix, render_controls_markdown
+from platformctl.gate.policy.controls import controls_matrix, render_controls_markdown
 
 REPO = Path(__file__).resolve().parents[2]
 

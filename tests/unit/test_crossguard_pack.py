@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from platformctl.gate.preview import UNKNOWN, normalize
-from platformctl.gate.rego_engine import POLICY_ROOT, RegorusEngine
+from platformctl.gate.engines.rego import POLICY_ROOT, RegorusEngine
+from platformctl.gate.input.preview import UNKNOWN, normalize
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "policies" / "crossguard"

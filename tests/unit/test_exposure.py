@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from platformctl.gate.exposure import UNKNOWN, classify_sources, network_rules
+from platformctl.gate.input.exposure import UNKNOWN, classify_sources, network_rules
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from platformctl.cli import main
 from platformctl.errors import PreviewFormatError
-from platformctl.gate.preview import load_preview_bytes, normalize
+from platformctl.gate.input.preview import load_preview_bytes, normalize
 
 STACK = "urn:pulumi:dev::uae-ml-platform::pulumi:pulumi:Stack::uae-ml-platform-dev"
 PROVIDER = "urn:pulumi:dev::uae-ml-platform::pulumi:providers:aws::uae"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from platformctl.errors import PreviewFormatError
-from platformctl.gate.preview import UNKNOWN, load_preview_bytes, normalize
+from platformctl.gate.input.preview import UNKNOWN, load_preview_bytes, normalize
 
 STACK_URN = "urn:pulumi:prod::uae-ml-platform::pulumi:pulumi:Stack::uae-ml-platform-prod"
 PROVIDER = "urn:pulumi:prod::uae-ml-platform::pulumi:providers:aws::uae"

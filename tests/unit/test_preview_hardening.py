@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from platformctl.errors import PreviewFormatError
-from platformctl.gate.preview import load_preview_bytes, normalize
+from platformctl.gate.input.preview import load_preview_bytes, normalize
 from tests.unit.test_preview import PROVIDER, STACK_URN, doc, step
 
 

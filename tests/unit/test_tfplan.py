@@ -8,8 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from platformctl.gate import k8s_manifests
-from platformctl.gate.tfplan import UNKNOWN, attribute_name, build_plan, convert_object, snake_case, terraform_type
+from platformctl.gate.input import k8s_manifests
+from platformctl.gate.input.tfplan import (
+    UNKNOWN,
+    attribute_name,
+    build_plan,
+    convert_object,
+    snake_case,
+    terraform_type,
+)
 from tests.builders import STACK, aws_resource
 
 

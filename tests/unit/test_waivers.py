@@ -8,8 +8,8 @@ import pytest
 
 from platformctl.errors import WaiverError
 from platformctl.gate.findings import Finding
+from platformctl.gate.policy.waivers import parse_waivers
 from platformctl.gate.runner import apply_waivers
-from platformctl.gate.waivers import parse_waivers
 
 TODAY = dt.date(2026, 11, 25)
 URN = "urn:pulumi:prod::uae-ml-platform::uae:data:Lake$aws:s3/bucket:Bucket::legacy"

@@ -171,7 +171,7 @@ default_deny(namespace) := k8s(
 # Findings of `rule_id` among `findings`.
 of_rule(findings, rule_id) := {f | some f in findings; f.rule_id == rule_id}
 
-# The reader's `network` fact for one CIDR rule (platformctl/gate/exposure.py derives it from the
+# The reader's `network` fact for one CIDR rule (platformctl/gate/input/exposure.py derives it from the
 # rule's CIDR strings; tests/unit/test_exposure.py proves that part).
 net_rule(direction, protocol, from, to, exposure) := {
 	"direction": direction,

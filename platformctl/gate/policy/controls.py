@@ -14,8 +14,8 @@ CUSTOM_CHECK_TESTS = "tests/policy/test_checkov_checks.py"
 
 
 def controls_matrix() -> dict[str, list[dict[str, Any]]]:
-    from platformctl.gate.catalogue import load_catalogue, rule_tests
-    from platformctl.gate.checkov_runner import load_curated
+    from platformctl.gate.policy.catalogue import load_catalogue, rule_tests
+    from platformctl.gate.policy.curated import load_curated
 
     catalogue = load_catalogue()
     tests = rule_tests(catalogue=catalogue)

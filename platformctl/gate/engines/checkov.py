@@ -7,6 +7,7 @@ Every way that exchange can go wrong raises CheckovError: a failed scan must nev
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import os
@@ -17,52 +18,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from platformctl.errors import PolicyEngineError
-from platformctl.gate import k8s_manifests, tfplan
+from platformctl.gate.findings import Finding
+from platformctl.gate.input import k8s_manifests, tfplan
+from platformctl.gate.policy.curated import ENVIRONMENTS, CuratedCheck, load_curated
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 WORKER = REPO_ROOT / "policies" / "checkov" / "worker.py"
 CUSTOM_CHECKS_DIR = REPO_ROOT / "policies" / "checkov" / "checks"
-CURATED_FILE = REPO_ROOT / "policies" / "checkov" / "curated.yaml"
 DEFAULT_PYTHON = REPO_ROOT / ".venv-checkov" / "bin" / "python"
 PYTHON_ENV_VAR = "PLATFORM_CHECKOV_PYTHON"
 WORKER_SCHEMA = "uae-ml-platform/checkov-worker/v1"
-CURATED_SCHEMA = "uae-ml-platform/checkov-curated/v1"
-ENVIRONMENTS = ("dev", "staging", "prod")
-ENFORCEMENTS = ("deny", "advise")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 DEFAULT_TIMEOUT_S = 300.0
 TF_FRAMEWORK = "terraform_plan"
 K8S_FRAMEWORK = "kubernetes"
+ENGINE = "checkov"
 
 
 class CheckovError(PolicyEngineError):
     """Checkov could not give a trustworthy answer; the gate must fail, not allow."""
-
-
-@dataclass(frozen=True)
-class CuratedCheck:
-    title: str
-    severity: str
-    controls: tuple[str, ...]
-    enforcement: Mapping[str, str]
-    remediation: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    urn: str
-    resource_type: str
-    severity: str
-    enforced: bool
-    message: str
-    controls: tuple[str, ...]
-    remediation: str
-    title: str
-    engine: str = "checkov"
 
 
 @dataclass(frozen=True)
@@ -72,31 +46,6 @@ class CheckovResult:
     expected_count: int
     unmapped: tuple[tfplan.Unmapped, ...]
     unchecked: tuple[str, ...] = ()  # URNs of plan resources and manifests Checkov has no check for
-
-
-def load_curated(path: Path = CURATED_FILE) -> dict[str, CuratedCheck]:
-    """Read and validate the curated list (a malformed list is a CheckovError, not an empty one)."""
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise CheckovError(f"cannot read curated Checkov list {path}: {exc}") from exc
-    if not isinstance(document, dict) or document.get("schema") != CURATED_SCHEMA:
-        raise CheckovError(f"{path}: expected schema {CURATED_SCHEMA}")
-    curated: dict[str, CuratedCheck] = {}
-    for check_id, entry in (document.get("checks") or {}).items():
-        enforcement = entry.get("enforcement") or {}
-        if set(enforcement) != set(ENVIRONMENTS) or not set(enforcement.values()) <= set(ENFORCEMENTS):
-            raise CheckovError(f"{path}: {check_id} enforcement must map {ENVIRONMENTS} to one of {ENFORCEMENTS}")
-        if entry.get("severity") not in SEVERITIES or not entry.get("title") or not entry.get("controls"):
-            raise CheckovError(f"{path}: {check_id} needs title, controls and a severity in {SEVERITIES}")
-        curated[check_id] = CuratedCheck(
-            title=str(entry["title"]),
-            severity=str(entry["severity"]),
-            controls=tuple(str(c) for c in entry["controls"]),
-            enforcement=dict(enforcement),
-            remediation=str(entry.get("remediation") or ""),
-        )
-    return curated
 
 
 def checkov_python() -> Path:
@@ -232,6 +181,7 @@ def _finding(
     checks: Mapping[str, Any],
     curated: Mapping[str, CuratedCheck],
     environment: str,
+    stack: str,
 ) -> Finding:
     name = str((checks.get(check_id) or {}).get("name") or check_id)
     guideline = (checks.get(check_id) or {}).get("guideline")
@@ -239,25 +189,29 @@ def _finding(
     if entry is None:
         return Finding(
             rule_id=check_id,
+            engine=ENGINE,
             urn=urn,
-            resource_type=resource_type,
+            type=resource_type,
             severity="low",
             enforced=False,
             message=name,
-            controls=(),
+            controls=[],
             remediation=guideline or f"See the Checkov policy reference for {check_id}.",
             title=name,
+            stack=stack,
         )
     return Finding(
         rule_id=check_id,
+        engine=ENGINE,
         urn=urn,
-        resource_type=resource_type,
+        type=resource_type,
         severity=entry.severity,
         enforced=entry.enforcement[_environment(environment)] == "deny",
         message=name,
-        controls=entry.controls,
+        controls=list(entry.controls),
         remediation=entry.remediation or guideline or f"See the Checkov policy reference for {check_id}.",
         title=entry.title,
+        stack=stack,
     )
 
 
@@ -321,19 +275,12 @@ def run_checkov_batch(
     return results
 
 
-def _error_finding(check_id: str, urn: str, resource_type: str, error: str, base: Finding) -> Finding:
+def _error_finding(check_id: str, error: str, base: Finding) -> Finding:
     """A check that raised on this resource: as blocking as its failure would have been."""
-    return Finding(
-        rule_id=check_id,
-        urn=urn,
-        resource_type=resource_type,
-        severity=base.severity,
-        enforced=base.enforced,
+    return dataclasses.replace(
+        base,
         message=f"Checkov could not evaluate {check_id} on this resource ({error}); "
         "a value has a shape Kubernetes/Terraform would not accept",
-        controls=base.controls,
-        remediation=base.remediation,
-        title=base.title,
     )
 
 
@@ -353,6 +300,7 @@ def _interpret(
     resource_types = {r.get("urn"): str(r.get("type")) for r in normalized_input.get("resources") or []}
     urn_type.update({(K8S_FRAMEWORK, m.urn): (m.urn, resource_types.get(m.urn, "")) for m in manifests})
 
+    stack = str(normalized_input.get("stack") or "")
     findings: list[Finding] = []
     scanned: set[tuple[str, str]] = set()
     for entity in entities:
@@ -364,11 +312,11 @@ def _interpret(
         scanned.add(key)
         urn, resource_type = urn_type[key]
         for check_id in entity.get("FAILED") or []:
-            findings.append(_finding(check_id, urn, resource_type, checks, curated, environment))
+            findings.append(_finding(check_id, urn, resource_type, checks, curated, environment, stack))
         errors = entity.get("errors") or {}
         for check_id in entity.get("ERROR") or []:
-            base = _finding(check_id, urn, resource_type, checks, curated, environment)
-            findings.append(_error_finding(check_id, urn, resource_type, str(errors.get(check_id, "error")), base))
+            base = _finding(check_id, urn, resource_type, checks, curated, environment, stack)
+            findings.append(_error_finding(check_id, str(errors.get(check_id, "error")), base))
 
     # Expected = what Checkov can scan: a Terraform type or a Kubernetes kind with at least one
     # registered check (asked of Checkov's own registries by the worker, never a list kept here).

@@ -1,8 +1,8 @@
 """Evaluate the gate's Rego over HTTP against an OPA server, through `opa-python-client`.
 
 Same interface as `rego_engine.RegorusEngine`: `evaluate(normalized_input)` returns the sorted
-findings of `data.uae.gate.findings`. The server is a real `opa run --server`, or the local
-OPA-compatible server in `platformctl.gate.opa_server` (the real OPA library behind OPA's REST API).
+findings of `data.gate.findings`. The server is a real `opa run --server`, or the local
+test double in `tests/support/opa_server.py` (the real OPA library behind OPA's REST API).
 
 Every way this can go wrong raises `PolicyEngineError`, never an empty list: the server is
 unreachable, answers a non-200, answers something that is not JSON, leaves `result` out (the
@@ -12,6 +12,7 @@ returns something other than a set of finding objects.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,9 +26,24 @@ from platformctl.errors import PolicyEngineError
 FINDINGS_PACKAGE = "gate"
 FINDINGS_RULE = "findings"
 UNJUDGED_RULE = "unjudged"
-INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 DEFAULT_OPA_PORT = 8181
-_REQUIRED_FIELDS = ("rule_id", "urn", "message")
+TOKEN_ENV = "PLATFORM_OPA_TOKEN"
+
+
+def resolve_token() -> str | None:
+    """The token from PLATFORM_OPA_TOKEN, if set (server and gate read it the same way)."""
+    value = os.environ.get(TOKEN_ENV, "").strip()
+    return value or None
+
+
+def read_token_file(path: Path | str) -> str:
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyEngineError(f"cannot read the OPA token file {path}: {exc}") from None
+    if not token:
+        raise PolicyEngineError(f"the OPA token file {path} is empty")
+    return token
 
 
 def client_for(url: str, *, timeout: float = 60.0, retries: int = 2, token: str | None = None) -> OpaClient:
@@ -46,28 +62,21 @@ def client_for(url: str, *, timeout: float = 60.0, retries: int = 2, token: str 
 
 
 def findings_from_response(body: Any, where: str) -> list[dict[str, Any]]:
-    """Check an OPA Data API response for `data.uae.gate.findings` and return its sorted findings."""
+    """Check an OPA Data API response for `data.gate.findings` and return its sorted findings."""
     if not isinstance(body, dict):
         raise PolicyEngineError(f"{where}: the response is not a JSON object: {body!r:.200}")
     if "result" not in body:
         raise PolicyEngineError(
             f"{where}: data.{FINDINGS_PACKAGE}.{FINDINGS_RULE} is undefined on the server; "
-            "load the policies (python -m platformctl.gate.opa_server --policies policies/rego, or push them)"
+            "load the policies (opa run --server policies/rego, or push them)"
         )
-    value = body["result"]
-    if not isinstance(value, list) or not all(isinstance(f, dict) for f in value):
-        raise PolicyEngineError(
-            f"{where}: data.{FINDINGS_PACKAGE}.{FINDINGS_RULE} is not a set of objects: {value!r:.200}"
-        )
-    for finding in value:
-        missing = [k for k in _REQUIRED_FIELDS if not isinstance(finding.get(k), str)]
-        if missing:
-            raise PolicyEngineError(f"{where}: a finding lacks string {', '.join(missing)}: {finding!r:.200}")
-    return sorted(value, key=lambda f: (f["rule_id"], f["urn"], f["message"]))
+    from platformctl.gate.engines.rego import sorted_findings
+
+    return sorted_findings(body["result"], where)
 
 
 class OpaServerEngine:
-    """The gate's Rego evaluated by an OPA server over its Data API (POST /v1/data/uae/gate/findings)."""
+    """The gate's Rego evaluated by an OPA server over its Data API (POST /v1/data/gate/findings)."""
 
     def __init__(self, url: str, *, timeout: float = 60.0, retries: int = 2, token: str | None = None) -> None:
         self.url = url.rstrip("/")
@@ -83,10 +92,9 @@ class OpaServerEngine:
         self.close()
 
     def evaluate(self, normalized_input: dict[str, Any]) -> list[dict[str, Any]]:
-        if not isinstance(normalized_input, dict) or normalized_input.get("schema") != INPUT_SCHEMA:
-            raise PolicyEngineError(f"input is not a normalized gate document (schema {INPUT_SCHEMA})")
-        if not isinstance(normalized_input.get("resources"), list):
-            raise PolicyEngineError("input has no `resources` list")
+        from platformctl.gate.engines.rego import check_input
+
+        check_input(normalized_input)
         where = f"OPA server {self.url}"
         try:
             body = self._client.query_rule(normalized_input, FINDINGS_PACKAGE, FINDINGS_RULE)
@@ -106,7 +114,7 @@ class OpaServerEngine:
         return findings_from_response(body, where)
 
     def unjudged(self, normalized_input: dict[str, Any]) -> set[str]:
-        """URNs of live custom resources that no Rego rule judges (data.uae.gate.unjudged)."""
+        """URNs of live custom resources that no Rego rule judges (data.gate.unjudged)."""
         where = f"OPA server {self.url}"
         try:
             body = self._client.query_rule(normalized_input, FINDINGS_PACKAGE, UNJUDGED_RULE)
@@ -124,7 +132,7 @@ class OpaServerEngine:
 
         For a server started without the library, e.g. `opa run --server`. Returns the number of modules.
         """
-        from platformctl.gate import rego_engine
+        from platformctl.gate.engines import rego as rego_engine
 
         sources = rego_engine.load_policies(Path(root))
         documents = rego_engine.data_document(sources)[rego_engine.DATA_NAMESPACE]

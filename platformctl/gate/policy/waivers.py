@@ -37,12 +37,10 @@ from typing import Any
 
 import yaml
 
+from platformctl import schemas
 from platformctl.errors import WaiverError
 
-REQUIRED = ("rule", "urn", "owner", "reason", "ticket", "expires")
-OPTIONAL = ("stacks",)
 MAX_DURATION_DAYS = 366
-_RULE_ID = re.compile(r"^(UAE-[A-Z0-9]+-\d{3}|CKV2?_[A-Z0-9]+_\d+)$")
 _GLOB_CHARS = frozenset("*?[]")
 _LITERAL_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
@@ -119,43 +117,33 @@ class Waiver:
         }
 
 
-def _parse_one(index: int, item: Any, today: dt.date) -> Waiver:
+def _json_view(value: Any) -> Any:
+    """The YAML document as JSON would carry it, for the schema: YAML's bare dates as ISO strings
+    (a date with a time stays a datetime, which the schema refuses)."""
+    if isinstance(value, dict):
+        return {k: _json_view(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_view(v) for v in value]
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _parse_one(index: int, item: dict[str, Any], today: dt.date) -> Waiver:
+    """One waiver already valid against schemas/waivers.schema.json: what a schema cannot say."""
     where = f"waivers[{index}]"
-    if not isinstance(item, dict):
-        raise WaiverError(f"{where} must be a mapping with {', '.join(REQUIRED)}")
-    unknown = sorted(set(map(str, item)) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise WaiverError(f"{where}: unknown field(s) {', '.join(unknown)}")
-    missing = [key for key in REQUIRED if item.get(key) in (None, "")]
-    if missing:
-        raise WaiverError(f"{where}: missing {', '.join(missing)}")
-    for key in ("rule", "urn", "owner", "reason", "ticket"):
-        if not isinstance(item[key], str) or not item[key].strip():
-            raise WaiverError(f"{where}.{key} must be a non-empty string")
-    if not _RULE_ID.match(item["rule"]):
-        raise WaiverError(f"{where}.rule {item['rule']!r} is not a rule id (UAE-XXX-NNN or CKV_XXX_N)")
     pattern = item["urn"]
     check_urn_pattern(pattern, where)
     if len(item["reason"].strip()) < 10:
         raise WaiverError(f"{where}.reason must explain the exception (10 characters or more)")
-    expires = item["expires"]
-    if isinstance(expires, str):
-        try:
-            expires = dt.date.fromisoformat(expires)
-        except ValueError:
-            raise WaiverError(f"{where}.expires {item['expires']!r} is not a date (YYYY-MM-DD)") from None
-    if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
-        raise WaiverError(f"{where}.expires must be a date (YYYY-MM-DD)")
+    expires = dt.date.fromisoformat(item["expires"])
     if (expires - today).days > MAX_DURATION_DAYS:
         raise WaiverError(
             f"{where}.expires {expires} is more than {MAX_DURATION_DAYS} days away; waivers must be renewed yearly"
         )
-    stacks = item.get("stacks", [])
-    if not isinstance(stacks, list) or not all(isinstance(s, str) and s for s in stacks):
-        raise WaiverError(f"{where}.stacks must be a list of stack names")
     return Waiver(
         rule=item["rule"], urn=pattern, owner=item["owner"].strip(), reason=item["reason"].strip(),
-        ticket=item["ticket"].strip(), expires=expires, stacks=tuple(stacks),
+        ticket=item["ticket"].strip(), expires=expires, stacks=tuple(item.get("stacks", [])),
     )  # fmt: skip
 
 
@@ -168,12 +156,9 @@ def parse_waivers(text: str, today: dt.date, source: str = "waivers") -> list[Wa
         raise WaiverError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if document is None:
         return []
-    if not isinstance(document, dict) or set(document) != {"waivers"}:
-        raise WaiverError(f"{source}: expected a mapping with a single 'waivers:' list")
-    items = [] if document["waivers"] is None else document["waivers"]
-    if not isinstance(items, list):
-        raise WaiverError(f"{source}: 'waivers' must be a list")
-    return [_parse_one(i, item, today) for i, item in enumerate(items)]
+    document = _json_view(document)
+    schemas.check("waivers", document, WaiverError, source)
+    return [_parse_one(i, item, today) for i, item in enumerate(document["waivers"] or [])]
 
 
 def load_waivers(path: str | Path | None, today: dt.date) -> list[Waiver]:

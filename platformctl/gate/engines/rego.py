@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
+from platformctl import schemas
 from platformctl.errors import PolicyEngineError
 
-POLICY_ROOT = Path(__file__).resolve().parents[2] / "policies" / "rego"
+POLICY_ROOT = Path(__file__).resolve().parents[3] / "policies" / "rego"
 DATA_NAMESPACE = "uae_data"
 FINDINGS_RULE = "data.gate.findings"
 # URNs of live custom resources that no Rego rule judges (the gate reports those Checkov does not
@@ -103,19 +104,18 @@ def _message(exc: BaseException) -> str:
     return str(exc).split("\nStack backtrace:", 1)[0].strip()
 
 
-def _check_input(normalized_input: dict[str, Any]) -> None:
-    if not isinstance(normalized_input, dict) or normalized_input.get("schema") != INPUT_SCHEMA:
-        raise PolicyEngineError(f"input is not a normalized gate document (schema {INPUT_SCHEMA})")
-    if not isinstance(normalized_input.get("resources"), list):
-        raise PolicyEngineError("input has no `resources` list")
+def check_input(normalized_input: Any) -> None:
+    """The input's envelope against schemas/gate-input.schema.json (platformctl/schemas.py says why
+    an engine checks only the envelope on every call)."""
+    schemas.check("gate-input", normalized_input, PolicyEngineError, "input", envelope=True)
 
 
-def _sorted_findings(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(f, dict) for f in value):
-        raise PolicyEngineError(f"{FINDINGS_RULE} is not a set of objects: {value!r:.200}")
+def sorted_findings(value: Any, where: str) -> list[dict[str, Any]]:
+    """`data.gate.findings` checked against schemas/rego-finding.schema.json, in a stable order."""
+    if not isinstance(value, list):
+        raise PolicyEngineError(f"{where}: {FINDINGS_RULE} is not a set of objects: {value!r:.200}")
     for finding in value:
-        if not {"rule_id", "urn", "message"} <= finding.keys():
-            raise PolicyEngineError(f"finding lacks rule_id/urn/message: {finding!r:.200}")
+        schemas.check("rego-finding", finding, PolicyEngineError, f"{where}: a finding of {FINDINGS_RULE}")
     return sorted(value, key=lambda f: (f["rule_id"], f["urn"], f["message"]))
 
 
@@ -160,16 +160,16 @@ class RegorusEngine:
         return None if value == _REGORUS_UNDEFINED else value
 
     def evaluate(self, normalized_input: dict[str, Any]) -> list[dict[str, Any]]:
-        _check_input(normalized_input)
+        check_input(normalized_input)
         value = self._rule_value(FINDINGS_RULE, json.dumps(normalized_input))
         self._last_input = normalized_input
         if value is None:
             raise PolicyEngineError(f"{FINDINGS_RULE} is undefined")
-        return _sorted_findings(value)
+        return sorted_findings(value, "rego")
 
     def unjudged(self, normalized_input: dict[str, Any]) -> set[str]:
         """URNs no Rego rule judges; reuses the input already set by `evaluate` on the same document."""
-        _check_input(normalized_input)
+        check_input(normalized_input)
         same = self._last_input is normalized_input
         value = self._rule_value(UNJUDGED_RULE, None if same else json.dumps(normalized_input))
         return _urn_set(value)
@@ -228,14 +228,14 @@ class OpaLibEngine:
             raise PolicyEngineError(f"OPA failed to evaluate {rule}: {exc}") from exc
 
     def evaluate(self, normalized_input: dict[str, Any]) -> list[dict[str, Any]]:
-        _check_input(normalized_input)
+        check_input(normalized_input)
         value = self._document(FINDINGS_RULE, normalized_input)
         if value is None:
             raise PolicyEngineError(f"{FINDINGS_RULE} is undefined")
-        return _sorted_findings(value)
+        return sorted_findings(value, "rego")
 
     def unjudged(self, normalized_input: dict[str, Any]) -> set[str]:
-        _check_input(normalized_input)
+        check_input(normalized_input)
         return _urn_set(self._document(UNJUDGED_RULE, normalized_input))
 
     def eval_rule(self, rule: str) -> Any:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from platformctl.errors import PreviewFormatError
-from platformctl.gate.exposure import network_rules
+from platformctl.gate.input.exposure import network_rules
 
 SCHEMA = "uae-ml-platform/gate-input/v1"
 HOME_REGION = "me-central-1"

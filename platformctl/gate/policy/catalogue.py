@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from platformctl.gate.rego_engine import POLICY_ROOT, discover_tests
+from platformctl.gate.engines.rego import POLICY_ROOT, discover_tests
 
 SEVERITIES = ("critical", "high", "medium", "low")
 

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from platformctl.gate.preview import SECRET_TEXT
-from platformctl.gate.tfplan import UNKNOWN
+from platformctl.gate.input.preview import SECRET_TEXT
+from platformctl.gate.input.tfplan import UNKNOWN
 
 # `kubernetes:<group>/<version>:<Kind>`; the core group is spelled `core` in tokens, absent in apiVersion.
 _TYPE_TOKEN = re.compile(

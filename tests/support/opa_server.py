@@ -25,8 +25,8 @@ Any local process can reach a loopback port, so the server also:
   PLATFORM_OPA_TOKEN when set, else generated at start and written to --token-file (mode 0600,
   default ~/.cache/uae-ml-platform/opa-token); the gate reads it the same way (`--opa-token-file`
   or PLATFORM_OPA_TOKEN).
-- evaluates only a fixed set of Data API paths (default: uae/gate/findings, the gate's
-  entrypoint, and uae/gate/unjudged; more with --allow-query); any other path is 404. The OPA library prepares and keeps a
+- evaluates only a fixed set of Data API paths (default: gate/findings, the gate's
+  entrypoint, and gate/unjudged; more with --allow-query); any other path is 404. The OPA library prepares and keeps a
   query per distinct path (megabytes each), so an open set of paths was unbounded memory.
 - refuses policy and data writes (403) unless started with --allow-writes (or without --policies,
   as an empty server to be loaded by a client like `opa run --server`): the gate's entrypoint
@@ -42,8 +42,8 @@ Known differences from OPA: `{"input": null}` evaluates with input undefined (th
 pass a JSON null input); `explain`, `metrics`, `provenance` and `instrument` are ignored; the policy
 `ast` carries only the package path; bundles, the Query, Compile, Config and Status APIs are absent.
 
-Run: `python -m platformctl.gate.opa_server --port 8181 --policies policies/rego`, then
-`platformctl gate --engine opa --opa-url http://127.0.0.1:8181 --opa-token-file ~/.cache/uae-ml-platform/opa-token`.
+Run: `python -m tests.support.opa_server --port 8181 --policies policies/rego`, then
+`platformctl gate --engine opa-server --opa-url http://127.0.0.1:8181 --opa-token-file ~/.cache/uae-ml-platform/opa-token`.
 """
 
 from __future__ import annotations
@@ -68,14 +68,14 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from platformctl.errors import PolicyEngineError
+from platformctl.gate.engines.opa_server_client import TOKEN_ENV, read_token_file, resolve_token  # noqa: F401
 
 LOOPBACK = "127.0.0.1"
 MAX_BODY_BYTES = 64 << 20
 MAX_CONNECTIONS = 8
-GATE_QUERY = "uae/gate/findings"
+GATE_QUERY = "gate/findings"
 # The gate asks for its findings and for the resources no rule judges (reported as unchecked).
-DEFAULT_QUERIES = frozenset({GATE_QUERY, "uae/gate/unjudged"})
-TOKEN_ENV = "PLATFORM_OPA_TOKEN"
+DEFAULT_QUERIES = frozenset({GATE_QUERY, "gate/unjudged"})
 DEFAULT_TOKEN_FILE = Path.home() / ".cache" / "uae-ml-platform" / "opa-token"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z0-9_.]+)", re.MULTILINE)
@@ -143,7 +143,7 @@ class _Snapshot:
 
 def _build_engine(modules: dict[str, str], data: dict[str, Any]) -> Any:
     """A fresh OPA engine with `modules` and `data`, compiled now so errors surface here."""
-    from platformctl.gate.rego_engine import import_opa_bindings
+    from platformctl.gate.engines.rego import import_opa_bindings
 
     opa = import_opa_bindings()
     OpaEngine, OpaError = opa.OpaEngine, opa.OpaError  # noqa: N806
@@ -214,7 +214,7 @@ class OpaState:
     @classmethod
     def from_directory(cls, root: Path) -> OpaState:
         """Modules and data as the gate loads them (rego_engine): data/<name>.json at data.uae_data.<name>."""
-        from platformctl.gate import rego_engine
+        from platformctl.gate.engines import rego as rego_engine
 
         sources = rego_engine.load_policies(Path(root))
         data = rego_engine.data_document(sources)
@@ -609,22 +609,6 @@ class OpaHTTPServer(ThreadingHTTPServer):
         self.shutdown_request(request)
 
 
-def resolve_token() -> str | None:
-    """The token from PLATFORM_OPA_TOKEN, if set (server and gate read it the same way)."""
-    value = os.environ.get(TOKEN_ENV, "").strip()
-    return value or None
-
-
-def read_token_file(path: Path | str) -> str:
-    try:
-        token = Path(path).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyEngineError(f"cannot read the OPA token file {path}: {exc}") from None
-    if not token:
-        raise PolicyEngineError(f"the OPA token file {path} is empty")
-    return token
-
-
 def write_token_file(path: Path, token: str) -> None:
     """Write the token so that only the current user can read it (folder 0700, file 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -670,7 +654,7 @@ def serve_in_thread(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m platformctl.gate.opa_server",
+        prog="python -m tests.support.opa_server",
         description="OPA-compatible REST server (Data and Policy APIs) on 127.0.0.1, evaluating with the real OPA library.",
     )
     parser.add_argument("--port", type=int, default=8181, help="port on 127.0.0.1 (0 picks a free one; default 8181)")

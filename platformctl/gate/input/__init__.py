@@ -1,0 +1,1 @@
+"""Reading the gate input: preview document, normalization, Terraform-plan and manifest translation."""

@@ -1,0 +1,1 @@
+"""What the gate enforces: rule catalogue, curated Checkov list, waivers, controls matrix."""
