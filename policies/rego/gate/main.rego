@@ -10,16 +10,24 @@ package gate
 
 import data.lib
 
-# Every finding of every rule package. Test packages (*_test) define no `deny`, so they add nothing
-# even when the tests are loaded; tests/policy/test_rego_rules.py checks both.
+# METADATA
+# title: Findings of every rule package
+# description: >-
+#   The `deny` set of every package uae.<domain>.<concern>. Test packages (*_test) define no
+#   `deny`, so they add nothing even when the tests are loaded (tests/policy/test_rego_rules.py).
+# entrypoint: true
 findings contains finding if {
-	some finding in data.uae[_][_].deny
+	finding := data.uae[_][_].deny[_]
 }
 
-# URNs of live custom resources that no rule here judges. The gate lists those that Checkov has no
-# check for either as "unchecked" in every report (neither an error nor a silent pass). Every aws
-# resource is judged (residency reads each one's region); Kubernetes objects when they embed pod
-# specs or are of a kind a rule reads (lib/k8s.rego judged_urns).
+# METADATA
+# title: Live custom resources no rule judges
+# description: >-
+#   URNs of live custom resources that no rule here judges. The gate lists those that Checkov has
+#   no check for either as "unchecked" in every report (neither an error nor a silent pass). Every
+#   aws resource is judged (residency reads each one's region); Kubernetes objects when they embed
+#   pod specs or are of a kind a rule reads (lib/k8s.rego judged_urns).
+# entrypoint: true
 unjudged contains r.urn if {
 	some r in lib.live_resources
 	r.custom

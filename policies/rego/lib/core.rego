@@ -80,7 +80,7 @@ live_of_type(type) := object.get(_live_by_type, type, {})
 live_of_types(types) := [r | some type in types; some r in live_of_type(type)]
 
 # Types with at least one live resource.
-live_types := {type | some type, _ in _live_by_type}
+live_types := object.keys(_live_by_type)
 
 # True when the value is the unknown sentinel.
 is_unknown(value) if value == unknown

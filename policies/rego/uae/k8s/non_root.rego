@@ -19,7 +19,7 @@ import data.lib.k8s
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container
-	c._pod_settings
+	c.pod_settings_here
 	not k8s.opaque_setting(w.spec, c, "runAsNonRoot")
 	not lib.is_true(k8s.effective(w.spec, c, "runAsNonRoot"))
 	f := lib.finding("UAE-K8S-004", w.resource, sprintf(

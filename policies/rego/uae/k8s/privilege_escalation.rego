@@ -47,6 +47,6 @@ deny contains f if {
 
 # Containers that define their own pod must set it; one found by shape only (its pod settings live
 # in a runtime elsewhere) is judged when it says something.
-_must_set(c) if c._pod_settings
+_must_set(c) if c.pod_settings_here
 
 _must_set(c) if object.get(c, ["securityContext", "allowPrivilegeEscalation"], null) != null

@@ -19,7 +19,7 @@ import data.lib.k8s
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container
-	not startswith(c._path, "ephemeralContainers")
+	not startswith(c.container_path, "ephemeralContainers")
 	missing := [sprintf("%s.%s", [kind, resource]) |
 		some kind in ["requests", "limits"]
 		some resource in ["cpu", "memory"]
