@@ -1,4 +1,5 @@
-"""Every Rego `test_*` rule passes under regorus, and the policy library is wired up correctly."""
+"""Every Rego `test_*` rule passes under regorus (once each; OPA runs them in test_opa_parity.py), and the
+policy library is wired up: every rule package reaches the entrypoint data.gate.findings."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from platformctl.gate.engines.rego import (
     PolicyEngineError,
     RegorusEngine,
     TestCase,
+    TestResult,
     discover_tests,
     load_policies,
     run_rego_tests,
@@ -26,8 +28,9 @@ CASES = discover_tests()
 
 
 @pytest.fixture(scope="module")
-def engine() -> RegorusEngine:
-    return RegorusEngine(include_tests=True)
+def regorus_results() -> dict[str, TestResult]:
+    """Every Rego test evaluated once under regorus (the OPA library runs them in test_opa_parity.py)."""
+    return {r.name: r for r in run_rego_tests("regorus")}
 
 
 def test_discovers_tests() -> None:
@@ -35,15 +38,29 @@ def test_discovers_tests() -> None:
     assert len({c.name for c in CASES}) == len(CASES)
 
 
+def test_every_discovered_test_ran(regorus_results: dict[str, TestResult]) -> None:
+    assert set(regorus_results) == {c.name for c in CASES}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name.removeprefix("data.") for c in CASES])
-def test_rego_rule(engine: RegorusEngine, case: TestCase) -> None:
-    assert engine.eval_rule(case.name) is True, f"{case.path}: {case.rule} did not evaluate to true"
+def test_rego_rule(regorus_results: dict[str, TestResult], case: TestCase) -> None:
+    result = regorus_results[case.name]
+    assert result.passed, f"{case.path}: {case.rule}: {result.error}"
 
 
-def test_run_rego_tests_reports_all_passing() -> None:
-    results = run_rego_tests("regorus")
-    assert len(results) == len(CASES)
-    assert [r.name for r in results if not r.passed] == []
+def test_run_rego_tests_reports_failing_and_erroring_tests(tmp_path: Path) -> None:
+    (tmp_path / "uae").mkdir()
+    (tmp_path / "uae" / "demo_test.rego").write_text(
+        "package uae.demo_test\n\ntest_passes if true\n\ntest_fails if false\n\ntest_value := 1\n",
+        encoding="utf-8",
+    )
+    results = {r.name.rsplit(".", 1)[1]: r for r in run_rego_tests("regorus", tmp_path)}
+    assert {name: r.passed for name, r in results.items()} == {
+        "test_passes": True,
+        "test_fails": False,
+        "test_value": False,
+    }
+    assert "None" in (results["test_fails"].error or "") and "1" in (results["test_value"].error or "")
 
 
 def test_packages_match_paths() -> None:

@@ -182,6 +182,8 @@ finding(rule_id, r, message) := {
 	"resource_type": _type(r),
 }
 
-_type(r) := r.type if is_string(r.type)
-else := sprintf("pulumi:providers:%s", [r.package]) if is_string(r.package)
-else := "unknown"
+_type(r) := r.type if {
+	is_string(r.type)
+} else := sprintf("pulumi:providers:%s", [r.package]) if {
+	is_string(r.package)
+} else := "unknown"

@@ -85,8 +85,9 @@ _owner(path) := array.slice(path, 0, count(path) - 2) if {
 	is_number(path[count(path) - 1])
 } else := array.slice(path, 0, count(path) - 1)
 
-_at(value, path) := value if count(path) == 0
-else := object.get(value, path, null)
+_at(value, path) := value if {
+	count(path) == 0
+} else := object.get(value, path, null)
 
 # Pod specs found STRUCTURALLY, not by kind: every object inside a Kubernetes resource's inputs
 # that holds containers (a list of objects with an `image`, or a single container under
@@ -171,8 +172,9 @@ judged_urns := object.keys(workload_resources) | {o.resource.urn | some o in opa
 
 judged_types := helm_types | {"kubernetes:core/v1:ConfigMap", "kubernetes:networking.k8s.io/v1:NetworkPolicy"}
 
-container_name(c) := c.name if is_string(c.name)
-else := c.container_path
+container_name(c) := c.name if {
+	is_string(c.name)
+} else := c.container_path
 
 namespace(r) := ns if {
 	ns := r.inputs.metadata.namespace

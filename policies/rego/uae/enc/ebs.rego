@@ -31,8 +31,9 @@ _problem(ebs) := sprintf("encryption %s", [lib.cannot_verify_text(lib.unverifiab
 } else := "is not encrypted"
 
 # The `encrypted` value of a device; a device that is not an object has none.
-_encrypted(ebs) := object.get(ebs, "encrypted", false) if is_object(ebs)
-else := false
+_encrypted(ebs) := object.get(ebs, "encrypted", false) if {
+	is_object(ebs)
+} else := false
 
 _volume_types := {"aws:ebs/volume:Volume", "aws-native:ec2:Volume"}
 
@@ -82,11 +83,13 @@ _has_ebs(m) if {
 
 _has_ebs(m) if lib.unverifiable(m)
 
-_ebs(m) := m.ebs if is_object(m)
-else := m
+_ebs(m) := m.ebs if {
+	is_object(m)
+} else := m
 
 _device_name(m) := m.deviceName if {
 	is_object(m)
 	is_string(m.deviceName)
-} else := "root" if is_object(m)
-else := "an unreadable mapping"
+} else := "root" if {
+	is_object(m)
+} else := "an unreadable mapping"

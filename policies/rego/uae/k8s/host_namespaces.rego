@@ -46,5 +46,6 @@ deny contains f if {
 
 _fields := {"hostNetwork", "hostPID", "hostIPC"}
 
-_where(w, field) := field if w.path == ""
-else := sprintf("%s.%s", [w.path, field])
+_where(w, field) := field if {
+	w.path == ""
+} else := sprintf("%s.%s", [w.path, field])

@@ -54,8 +54,9 @@ _opaque_volumes(spec) := {kind |
 	kind := lib.opaque_kind(value)
 }
 
-_host_path(volume) := object.get(volume, "hostPath", null) if is_object(volume)
-else := null
+_host_path(volume) := object.get(volume, "hostPath", null) if {
+	is_object(volume)
+} else := null
 
 _host_path_value(value) if is_object(value)
 

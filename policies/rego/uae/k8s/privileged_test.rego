@@ -35,7 +35,6 @@ _privileged_spec := object.union(fx.good_pod_spec, {
 	})],
 })
 
-
 test_uae_k8s_001_allows_unprivileged_pod_specs_in_every_carrier if {
 	every _, r in fx.pod_spec_carriers(fx.good_pod_spec) {
 		count(privileged.deny) == 0 with input as fx.prod([r])

@@ -33,5 +33,6 @@ deny contains f if {
 }
 
 # A Kubeflow TrainJob trainer states its resources per node.
-_resources(c) := c.resources if is_object(c.resources)
-else := object.get(c, "resourcesPerNode", {})
+_resources(c) := c.resources if {
+	is_object(c.resources)
+} else := object.get(c, "resourcesPerNode", {})

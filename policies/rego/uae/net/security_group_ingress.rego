@@ -86,5 +86,6 @@ _https_only(rule) if {
 	rule.to == 443
 }
 
-_protocol_name(protocol) := "all protocols and" if protocol == "-1"
-else := protocol
+_protocol_name(protocol) := "all protocols and" if {
+	protocol == "-1"
+} else := protocol

@@ -36,6 +36,8 @@ _via := {
 	"provider": "an explicit AWS provider",
 }
 
-_shown(region) := "<unset>" if is_null(region)
-else := lib.cannot_verify_text(lib.unverifiable(region)) if lib.unverifiable(region)
-else := region
+_shown(region) := "<unset>" if {
+	is_null(region)
+} else := lib.cannot_verify_text(lib.unverifiable(region)) if {
+	lib.unverifiable(region)
+} else := region

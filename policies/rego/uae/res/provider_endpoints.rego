@@ -52,20 +52,16 @@ _endpoint_entries(p) := entries if {
 	entries := _entries(raw)
 }
 
-_entries(raw) := [e | some e in raw; is_object(e)] if is_array(raw)
-
-else := [e | some e in json.unmarshal(raw); is_object(e)] if {
+_entries(raw) := [e | some e in raw; is_object(e)] if {
+	is_array(raw)
+} else := [e | some e in json.unmarshal(raw); is_object(e)] if {
 	is_string(raw)
 	json.is_valid(raw)
 	is_array(json.unmarshal(raw))
-}
-
-else := [] if {
+} else := [] if {
 	is_string(raw)
 	raw == ""
-}
-
-else := [{"endpoints": raw}]
+} else := [{"endpoints": raw}]
 
 _in_home_region(url) if {
 	is_string(url)

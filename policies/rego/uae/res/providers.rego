@@ -30,6 +30,8 @@ deny contains f if {
 	))
 }
 
-_shown(region) := "<unset>" if is_null(region)
-else := sprintf("that %s", [lib.cannot_verify_text(lib.unverifiable(region))]) if lib.unverifiable(region)
-else := region
+_shown(region) := "<unset>" if {
+	is_null(region)
+} else := sprintf("that %s", [lib.cannot_verify_text(lib.unverifiable(region))]) if {
+	lib.unverifiable(region)
+} else := region

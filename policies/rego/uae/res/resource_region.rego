@@ -27,5 +27,6 @@ deny contains f if {
 
 _shown(region) := sprintf("a value that %s", [
 	lib.cannot_verify_text(lib.unverifiable(region)),
-]) if lib.unverifiable(region)
-else := region
+]) if {
+	lib.unverifiable(region)
+} else := region
