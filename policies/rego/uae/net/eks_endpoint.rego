@@ -17,8 +17,8 @@ package uae.net.eks_endpoint
 import data.lib
 
 deny contains f if {
-	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	input.environment != "dev"
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	_public(r)
 	f := lib.finding("UAE-NET-004", r, sprintf(
 		"EKS cluster %q has a public API endpoint in %s",
@@ -27,8 +27,8 @@ deny contains f if {
 }
 
 deny contains f if {
-	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	input.environment == "dev"
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	_public(r)
 	"0.0.0.0/0" in _public_cidrs(r)
 	f := lib.finding("UAE-NET-004", r, sprintf(
@@ -40,8 +40,8 @@ deny contains f if {
 # The reader's exposure fact reasons about the CIDRs as ranges (0::/0, two /1 halves, a secret or
 # unknown list: ADR 0006), beyond the literal 0.0.0.0/0 above.
 deny contains f if {
-	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	input.environment == "dev"
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	not "0.0.0.0/0" in _public_cidrs(r)
 	r.network.kind == "api_endpoint"
 	some rule in r.network.rules

@@ -58,11 +58,11 @@ test_uae_res_015_denies_upper_case_replica_region if {
 
 test_uae_res_015_denies_secret_or_unknown_replica_region if {
 	hidden := _secret([{"region": fx.secret}])
+	computed := _secret([{"region": fx.unknown}])
 	f_findings := nested_regions.deny with input as fx.prod([hidden])
+	g_findings := nested_regions.deny with input as fx.prod([computed])
 	some f in f_findings
 	contains(f.message, "cannot be verified at preview time (secret)")
-	computed := _secret([{"region": fx.unknown}])
-	g_findings := nested_regions.deny with input as fx.prod([computed])
 	some g in g_findings
 	contains(g.message, "cannot be verified at preview time (unknown)")
 }
