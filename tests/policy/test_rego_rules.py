@@ -126,6 +126,36 @@ def test_every_deny_lives_in_a_collected_rule_package() -> None:
             assert package and re.fullmatch(r"uae\.[a-z0-9_]+\.[a-z0-9_]+", package.group(1)), path
 
 
+def _rego_files() -> list[tuple[str, list[str]]]:
+    return [(path, text.splitlines()) for path, text in load_policies(include_tests=True) if path.endswith(".rego")]
+
+
+def test_lines_fit_in_120_characters() -> None:
+    """Regal style/line-length (120) is checked here too: regal itself runs only in CI."""
+    long = [f"{path}:{n}" for path, lines in _rego_files() for n, line in enumerate(lines, 1) if len(line) > 120]
+    assert long == []
+
+
+# A rule head starts a line at column 0 with its name; `else` continues the rule before it.
+_RULE_HEAD = re.compile(r"^([a-z_][a-z0-9_]*)\b(?!\s*:?=\s*$)")
+
+
+def test_no_rule_is_split_around_another() -> None:
+    """Regal style/messy-rule: the definitions of an incremental rule or function sit together."""
+    messy = []
+    for path, lines in _rego_files():
+        heads = [m.group(1) for line in lines if (m := _RULE_HEAD.match(line))]
+        heads = [h for h in heads if h not in {"package", "import", "else", "default"}]
+        finished: set[str] = set()
+        for previous, head in zip([None, *heads], heads, strict=False):
+            if head != previous:
+                if head in finished:
+                    messy.append(f"{path}: {head}")
+                if previous:
+                    finished.add(previous)
+    assert messy == []
+
+
 def test_findings_entrypoint_on_empty_stack() -> None:
     document = {
         "schema": "uae-ml-platform/gate-input/v1",

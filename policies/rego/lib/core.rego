@@ -126,7 +126,7 @@ has_value(value) if {
 
 has_value(value) if is_number(value)
 
-has_value(value) if value == true
+has_value(true) := true
 
 has_value(value) if {
 	not is_string(value)
@@ -137,9 +137,9 @@ has_value(value) if {
 }
 
 # Literal truth: only the boolean true (or the string "true", which some schemas use) holds.
-is_true(value) if value == true
+is_true(true) := true
 
-is_true(value) if value == "true"
+is_true("true") := true
 
 # The value as an array: arrays and sets as they are, null/missing empty, anything else wrapped.
 as_array(value) := value if {

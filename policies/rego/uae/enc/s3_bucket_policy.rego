@@ -28,6 +28,6 @@ deny contains f if {
 	))
 }
 
-_everyone(principal) if principal == "*"
+_everyone("*") := true
 
 _everyone(principal) if "*" in lib.as_array(principal.AWS)

@@ -63,6 +63,6 @@ deny contains f if {
 	f := lib.finding("UAE-K8S-004", h.resource, sprintf("Helm release %q sets %s: false", [h.resource.name, path]))
 }
 
-_root_uid(value) if value == 0
+_root_uid(0) := true
 
-_root_uid(value) if value == "0"
+_root_uid("0") := true
