@@ -4,7 +4,7 @@
 not carry rules of its own: it rebuilds, from the stack's `PolicyResource`s, the same normalized
 input that `platformctl gate` builds from `pulumi preview --json` (docs/gate-input.md), by laying
 the resources out as a minimal preview document and calling `platformctl.gate.input.preview.normalize`,
-then evaluates `data.uae.gate.findings` from policies/rego with the embedded regorus engine. One
+then evaluates `data.gate.findings` from policies/rego with the embedded regorus engine. One
 rule set, three ways in: the gate CLI, an OPA server, and the Pulumi engine itself.
 
 What the engine hands a stack policy differs from a preview document in ways that matter:

@@ -319,7 +319,7 @@ def test_policies_pushed_through_the_client_give_the_same_findings(regorus: Rego
         assert engine.evaluate(CASES["everything"]) == regorus.evaluate(CASES["everything"])
 
 
-TINY_POLICY = """package uae.gate
+TINY_POLICY = """package gate
 
 findings contains f if {
 	some r in input.resources
@@ -387,7 +387,7 @@ def test_client_without_the_servers_token_fails_with_401(server: RunningServer, 
 
 
 def test_pushing_a_module_that_does_not_compile_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "broken.rego").write_text("package uae.gate\n\nfindings contains f if {\n")
+    (tmp_path / "broken.rego").write_text("package gate\n\nfindings contains f if {\n")
     with (
         serve_in_thread(None) as running,
         OpaServerEngine(running.url, token=running.token) as engine,
@@ -429,7 +429,7 @@ def test_client_raises_on_garbage_responses(stub: HTTPServer, status: int | None
     if status is None:  # nothing listens any more
         stub.stop()
     else:
-        stub.expect_request("/v1/data/uae/gate/findings", method="POST").respond_with_data(
+        stub.expect_request("/v1/data/gate/findings", method="POST").respond_with_data(
             body, status=status, content_type="application/json"
         )
     url = f"http://127.0.0.1:{stub.port}"
@@ -438,7 +438,7 @@ def test_client_raises_on_garbage_responses(stub: HTTPServer, status: int | None
 
 
 def test_client_accepts_a_valid_stub_answer(stub: HTTPServer) -> None:
-    stub.expect_request("/v1/data/uae/gate/findings", method="POST").respond_with_json(
+    stub.expect_request("/v1/data/gate/findings", method="POST").respond_with_json(
         {"result": [{"rule_id": "B", "urn": "u", "message": "m"}, {"rule_id": "A", "urn": "u", "message": "m"}]}
     )
     with OpaServerEngine(f"http://127.0.0.1:{stub.port}") as engine:

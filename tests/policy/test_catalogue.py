@@ -36,7 +36,7 @@ def _policy_tree(tmp_path: Path, metadata: str, body: str = 'f := {"rule_id": "U
     package = tmp_path / "uae" / "enc"
     package.mkdir(parents=True)
     (package / "demo.rego").write_text(
-        f"package uae.enc.demo\n\n{metadata}deny contains f if {{\n\t{body}\n}}\n", encoding="utf-8"
+        f"{metadata}package uae.enc.demo\n\ndeny contains f if {{\n\t{body}\n}}\n", encoding="utf-8"
     )
     return tmp_path
 
@@ -44,6 +44,7 @@ def _policy_tree(tmp_path: Path, metadata: str, body: str = 'f := {"rule_id": "U
 _GOOD = """# METADATA
 # title: Demo
 # description: Demo rule.
+# scope: package
 # custom:
 #   id: UAE-ENC-901
 #   severity: low
@@ -66,6 +67,10 @@ def test_accepts_a_well_formed_rule(tmp_path: Path) -> None:
         (_GOOD.replace("UAE-ENC-901", "ENC-1"), "rule id"),
         (_GOOD.replace("Fix it.", "Set a: b"), "not valid YAML"),
         ("", "no METADATA"),
+        (_GOOD.replace("# scope: package\n", ""), "scope: package"),
+        (_GOOD.replace("scope: package", "scope: rule"), "scope: package"),
+        (_GOOD + "import data.lib\n\n", "right before `package`"),
+        (_GOOD + "\n", "right before `package`"),
     ],
 )
 def test_rejects_bad_metadata(tmp_path: Path, metadata: str, message: str) -> None:
@@ -73,10 +78,32 @@ def test_rejects_bad_metadata(tmp_path: Path, metadata: str, message: str) -> No
         load_catalogue(_policy_tree(tmp_path, metadata))
 
 
+def test_rejects_rule_scoped_metadata_after_package(tmp_path: Path) -> None:
+    """The pre-idiom layout (a block on the first deny) covers that one deny only: refused."""
+    root = tmp_path / "uae" / "enc"
+    root.mkdir(parents=True)
+    rule_scoped = _GOOD.replace("# scope: package\n", "")
+    (root / "demo.rego").write_text(
+        "package uae.enc.demo\n\n" + rule_scoped + 'deny contains f if {\n\tf := {"rule_id": "UAE-ENC-901"}\n}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="right before `package`"):
+        load_catalogue(tmp_path)
+
+
+def test_rejects_a_second_metadata_block(tmp_path: Path) -> None:
+    extra = "\n# METADATA\n# title: Second\n" + 'deny contains f if {\n\tf := {"rule_id": "UAE-ENC-901"}\n}\n'
+    root = _policy_tree(tmp_path, _GOOD)
+    demo = root / "uae" / "enc" / "demo.rego"
+    demo.write_text(demo.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    with pytest.raises(CatalogueError, match="one METADATA block per rule file"):
+        load_catalogue(root)
+
+
 def test_rejects_duplicate_rule_ids(tmp_path: Path) -> None:
     root = _policy_tree(tmp_path, _GOOD)
     (root / "uae" / "enc" / "copy.rego").write_text(
-        "package uae.enc.copy\n\n" + _GOOD + 'deny contains f if {\n\tf := {"rule_id": "UAE-ENC-901"}\n}\n',
+        _GOOD + 'package uae.enc.copy\n\ndeny contains f if {\n\tf := {"rule_id": "UAE-ENC-901"}\n}\n',
         encoding="utf-8",
     )
     with pytest.raises(CatalogueError, match="also declared"):

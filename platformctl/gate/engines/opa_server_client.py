@@ -1,7 +1,7 @@
 """Evaluate the gate's Rego over HTTP against an OPA server, through `opa-python-client`.
 
 Same interface as `rego_engine.RegorusEngine`: `evaluate(normalized_input)` returns the sorted
-findings of `data.uae.gate.findings`. The server is a real `opa run --server`, or the local
+findings of `data.gate.findings`. The server is a real `opa run --server`, or the local
 test double in `tests/support/opa_server.py` (the real OPA library behind OPA's REST API).
 
 Every way this can go wrong raises `PolicyEngineError`, never an empty list: the server is
@@ -23,7 +23,7 @@ from opa_client.errors import RegoParseError, TypeException
 
 from platformctl.errors import PolicyEngineError
 
-FINDINGS_PACKAGE = "uae.gate"
+FINDINGS_PACKAGE = "gate"
 FINDINGS_RULE = "findings"
 UNJUDGED_RULE = "unjudged"
 DEFAULT_OPA_PORT = 8181
@@ -62,7 +62,7 @@ def client_for(url: str, *, timeout: float = 60.0, retries: int = 2, token: str 
 
 
 def findings_from_response(body: Any, where: str) -> list[dict[str, Any]]:
-    """Check an OPA Data API response for `data.uae.gate.findings` and return its sorted findings."""
+    """Check an OPA Data API response for `data.gate.findings` and return its sorted findings."""
     if not isinstance(body, dict):
         raise PolicyEngineError(f"{where}: the response is not a JSON object: {body!r:.200}")
     if "result" not in body:
@@ -76,7 +76,7 @@ def findings_from_response(body: Any, where: str) -> list[dict[str, Any]]:
 
 
 class OpaServerEngine:
-    """The gate's Rego evaluated by an OPA server over its Data API (POST /v1/data/uae/gate/findings)."""
+    """The gate's Rego evaluated by an OPA server over its Data API (POST /v1/data/gate/findings)."""
 
     def __init__(self, url: str, *, timeout: float = 60.0, retries: int = 2, token: str | None = None) -> None:
         self.url = url.rstrip("/")
@@ -114,7 +114,7 @@ class OpaServerEngine:
         return findings_from_response(body, where)
 
     def unjudged(self, normalized_input: dict[str, Any]) -> set[str]:
-        """URNs of live custom resources that no Rego rule judges (data.uae.gate.unjudged)."""
+        """URNs of live custom resources that no Rego rule judges (data.gate.unjudged)."""
         where = f"OPA server {self.url}"
         try:
             body = self._client.query_rule(normalized_input, FINDINGS_PACKAGE, UNJUDGED_RULE)

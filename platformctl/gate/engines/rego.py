@@ -20,10 +20,10 @@ from platformctl.errors import PolicyEngineError
 
 POLICY_ROOT = Path(__file__).resolve().parents[3] / "policies" / "rego"
 DATA_NAMESPACE = "uae_data"
-FINDINGS_RULE = "data.uae.gate.findings"
+FINDINGS_RULE = "data.gate.findings"
 # URNs of live custom resources that no Rego rule judges (the gate reports those Checkov does not
 # scan either as "unchecked").
-UNJUDGED_RULE = "data.uae.gate.unjudged"
+UNJUDGED_RULE = "data.gate.unjudged"
 INPUT_SCHEMA = "uae-ml-platform/gate-input/v1"
 
 EngineKind = Literal["regorus", "opa"]
@@ -111,7 +111,7 @@ def check_input(normalized_input: Any) -> None:
 
 
 def sorted_findings(value: Any, where: str) -> list[dict[str, Any]]:
-    """`data.uae.gate.findings` checked against schemas/rego-finding.schema.json, in a stable order."""
+    """`data.gate.findings` checked against schemas/rego-finding.schema.json, in a stable order."""
     if not isinstance(value, list):
         raise PolicyEngineError(f"{where}: {FINDINGS_RULE} is not a set of objects: {value!r:.200}")
     for finding in value:

@@ -1,16 +1,18 @@
-"""The rule catalogue: what each Rego rule is, read from its `# METADATA` annotation.
+"""The rule catalogue: what each Rego rule is, read from its package's `# METADATA` annotation.
 
-Each rule package under policies/rego/uae declares its rule in an OPA annotation block (rule or
-package scope):
+Each rule file under policies/rego/uae opens with one package-scoped OPA annotation block, placed
+before `package` so that it covers every `deny` of the file (the idiom of trivy-checks and Regal):
 
     # METADATA
     # title: ...
     # description: ...
+    # scope: package
     # custom:
     #   id: UAE-ENC-001
     #   severity: high
     #   controls: ["UAE-PDPL-Art.20", "ISO27001:A.8.24"]
     #   remediation: ...
+    package uae.enc.s3_encryption
 
 Tests follow one naming convention, enforced here: `test_<rule id lowercased, - -> _>_allows_*`
 for a passing fixture (no finding) and `..._denies_*` for a failing fixture (a finding).
@@ -81,18 +83,20 @@ class RuleTests:
     denies: list[str] = field(default_factory=list)  # failing fixtures: a finding expected
 
 
-def _metadata_blocks(text: str) -> Iterable[tuple[int, str]]:
-    """(line number, YAML text) of each `# METADATA` comment block."""
+def _metadata_blocks(text: str) -> Iterable[tuple[int, str, str]]:
+    """(line number, YAML text, the line the block annotates) of each `# METADATA` comment block."""
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if line.strip() != "# METADATA":
             continue
         body: list[str] = []
+        annotated = ""
         for follower in lines[index + 1 :]:
             if not follower.startswith("#"):
+                annotated = follower
                 break
             body.append(follower[2:] if follower.startswith("# ") else follower[1:])
-        yield index + 1, "\n".join(body)
+        yield index + 1, "\n".join(body), annotated
 
 
 def _text(value: Any, what: str, where: str) -> str:
@@ -135,33 +139,47 @@ def _rule_files(root: Path) -> list[Path]:
     return [p for p in sorted((root / "uae").rglob("*.rego")) if not p.name.endswith("_test.rego")]
 
 
+def _package_annotation(text: str, relative: str) -> tuple[str, Any, str]:
+    """(package name, parsed annotation, where) of the file's one package-scoped METADATA block."""
+    package = _PACKAGE_RE.search(text)
+    if package is None:
+        raise CatalogueError(f"{relative}: no package declaration")
+    blocks = list(_metadata_blocks(text))
+    if not blocks:
+        raise CatalogueError(f"{relative}: rule package has no METADATA annotation")
+    if len(blocks) > 1:
+        lines = ", ".join(str(line) for line, _, _ in blocks)
+        raise CatalogueError(f"{relative}: one METADATA block per rule file (found {len(blocks)}, lines {lines})")
+    line, block, annotated = blocks[0]
+    where = f"{relative}:{line}"
+    if not annotated.startswith("package "):
+        raise CatalogueError(
+            f"{where}: METADATA must come right before `package` (with `scope: package`) to cover every deny"
+        )
+    try:
+        annotation = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{where}: METADATA is not valid YAML: {exc}") from exc
+    if isinstance(annotation, dict) and annotation.get("scope") != "package":
+        raise CatalogueError(f"{where}: METADATA before `package` needs `scope: package`")
+    return package.group(1), annotation, where
+
+
 def load_catalogue(root: Path = POLICY_ROOT) -> dict[str, Rule]:
     """Every annotated rule by id; raises CatalogueError on any missing, invalid or duplicate entry."""
     rules: dict[str, Rule] = {}
     for path in _rule_files(root):
         text = path.read_text(encoding="utf-8")
         relative = path.relative_to(root).as_posix()
-        package = _PACKAGE_RE.search(text)
-        if package is None:
-            raise CatalogueError(f"{relative}: no package declaration")
-        declared: set[str] = set()
-        for line, block in _metadata_blocks(text):
-            where = f"{relative}:{line}"
-            try:
-                annotation = yaml.safe_load(block)
-            except yaml.YAMLError as exc:
-                raise CatalogueError(f"{where}: METADATA is not valid YAML: {exc}") from exc
-            rule = _rule(annotation, package.group(1), where)
-            if rule.rule_id in rules:
-                raise CatalogueError(f"{where}: rule id {rule.rule_id} is also declared in {rules[rule.rule_id].path}")
-            rules[rule.rule_id] = rule
-            declared.add(rule.rule_id)
+        package, annotation, where = _package_annotation(text, relative)
+        rule = _rule(annotation, package, where)
+        if rule.rule_id in rules:
+            raise CatalogueError(f"{where}: rule id {rule.rule_id} is also declared in {rules[rule.rule_id].path}")
+        rules[rule.rule_id] = rule
         used = set(_RULE_ID_LITERAL_RE.findall(text))
-        if "deny contains" in text and not declared:
-            raise CatalogueError(f"{relative}: rule package has no METADATA annotation")
-        if used != declared:
+        if used != {rule.rule_id}:
             raise CatalogueError(
-                f"{relative}: findings use rule ids {sorted(used)} but METADATA declares {sorted(declared)}"
+                f"{relative}: findings use rule ids {sorted(used)} but METADATA declares {[rule.rule_id]}"
             )
     return rules
 

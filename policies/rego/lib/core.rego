@@ -81,7 +81,7 @@ live_of_type(type) := object.get(_live_by_type, type, {})
 live_of_types(types) := [r | some type in types; some r in live_of_type(type)]
 
 # Types with at least one live resource.
-live_types := {type | some type, _ in _live_by_type}
+live_types := object.keys(_live_by_type)
 
 # True when the value is the unknown sentinel.
 is_unknown(value) if value == unknown
@@ -127,7 +127,7 @@ has_value(value) if {
 
 has_value(value) if is_number(value)
 
-has_value(value) if value == true
+has_value(true) := true
 
 has_value(value) if {
 	not is_string(value)
@@ -138,9 +138,9 @@ has_value(value) if {
 }
 
 # Literal truth: only the boolean true (or the string "true", which some schemas use) holds.
-is_true(value) if value == true
+is_true(true) := true
 
-is_true(value) if value == "true"
+is_true("true") := true
 
 # The value as an array: arrays and sets as they are, null/missing empty, anything else wrapped.
 as_array(value) := value if {
@@ -171,7 +171,10 @@ stack_urn := urn if {
 	urn := r.urn
 } else := input.resources[0].urn if {
 	count(input.resources) > 0
-} else := sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", [input.stack, input.project, input.project, input.stack])
+} else := sprintf(
+	"urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s",
+	[input.stack, input.project, input.project, input.stack],
+)
 
 finding(rule_id, r, message) := {
 	"rule_id": rule_id,
@@ -180,6 +183,8 @@ finding(rule_id, r, message) := {
 	"resource_type": _type(r),
 }
 
-_type(r) := r.type if is_string(r.type)
-else := sprintf("pulumi:providers:%s", [r.package]) if is_string(r.package)
-else := "unknown"
+_type(r) := r.type if {
+	is_string(r.type)
+} else := sprintf("pulumi:providers:%s", [r.package]) if {
+	is_string(r.package)
+} else := "unknown"

@@ -85,8 +85,9 @@ _owner(path) := array.slice(path, 0, count(path) - 2) if {
 	is_number(path[count(path) - 1])
 } else := array.slice(path, 0, count(path) - 1)
 
-_at(value, path) := value if count(path) == 0
-else := object.get(value, path, null)
+_at(value, path) := value if {
+	count(path) == 0
+} else := object.get(value, path, null)
 
 # Pod specs found STRUCTURALLY, not by kind: every object inside a Kubernetes resource's inputs
 # that holds containers (a list of objects with an `image`, or a single container under
@@ -94,7 +95,7 @@ else := object.get(value, path, null)
 # {"resource": r, "spec": <the object>, "path": "spec.template.spec", "component": name | null,
 #  "containers": [...]}; findings go on the resource that embeds the spec.
 # (regorus 0.13: helper rules are defined above the rules that use them; a rule used before its
-# definition evaluated as empty when reached from data.uae.gate.findings.)
+# definition evaluated as empty when reached from data.gate.findings.)
 workloads contains w if {
 	some ref in _spec_refs
 	r := _object_by_urn[ref[0]]
@@ -128,11 +129,11 @@ _containers(node, component) := array.concat(
 )
 
 # Lists under any key (containers, initContainers, ephemeralContainers, steps, sidecars, ...).
-# `_pod_settings`: whether the object that holds the container also defines its pod's security
+# `pod_settings_here`: whether the object that holds the container also defines its pod's security
 # settings. False for a container found by shape alone (e.g. a Kubeflow TrainJob `trainer`, whose
 # pod settings come from the training runtime): image, privilege and resource rules still apply,
 # rules that require a setting to be present (runAsNonRoot, allowPrivilegeEscalation) do not.
-_listed(node) := [object.union(c, {"_path": sprintf("%s[%d]", [key, i]), "_pod_settings": true}) |
+_listed(node) := [object.union(c, {"container_path": sprintf("%s[%d]", [key, i]), "pod_settings_here": true}) |
 	some key, list in node
 	is_array(list)
 	some i, c in list
@@ -140,7 +141,7 @@ _listed(node) := [object.union(c, {"_path": sprintf("%s[%d]", [key, i]), "_pod_s
 	is_string(c.image)
 ]
 
-_single(node) := [object.union(c, {"_path": key, "_pod_settings": key in _container_keys}) |
+_single(node) := [object.union(c, {"container_path": key, "pod_settings_here": key in _container_keys}) |
 	some key, c in node
 	is_object(c)
 	is_string(c.image)
@@ -157,7 +158,7 @@ _single_container(key, c) if {
 
 _frameworks(node, component) := [] if {
 	is_null(component)
-} else := [object.union(node[fw], {"_path": fw, "_pod_settings": true}) |
+} else := [object.union(node[fw], {"container_path": fw, "pod_settings_here": true}) |
 	some fw in predictor_frameworks
 	is_object(node[fw])
 ]
@@ -167,12 +168,13 @@ workload_resources := {w.resource.urn: w.resource | some w in workloads}
 
 # URNs of the Kubernetes objects whose pod specs the rules read (found or opaque), and the types
 # that rules read as a whole (Helm charts, ConfigMap, NetworkPolicy).
-judged_urns := {u | some u, _ in workload_resources} | {o.resource.urn | some o in opaque_pod_specs}
+judged_urns := object.keys(workload_resources) | {o.resource.urn | some o in opaque_pod_specs}
 
 judged_types := helm_types | {"kubernetes:core/v1:ConfigMap", "kubernetes:networking.k8s.io/v1:NetworkPolicy"}
 
-container_name(c) := c.name if is_string(c.name)
-else := c._path
+container_name(c) := c.name if {
+	is_string(c.name)
+} else := c.container_path
 
 namespace(r) := ns if {
 	ns := r.inputs.metadata.namespace

@@ -1,7 +1,3 @@
-package uae.enc.ebs
-
-import data.lib
-
 # METADATA
 # title: EBS volumes are encrypted
 # description: >-
@@ -9,11 +5,16 @@ import data.lib
 #   launch configuration mappings, EC2 instance and spot instance request root and data devices,
 #   and the aws-native Volume, Instance and LaunchTemplate. An `encrypted` setting (or a whole
 #   device mapping) that is unknown or secret cannot be verified at preview time (ADR 0006).
+# scope: package
 # custom:
 #   id: UAE-ENC-011
 #   severity: high
 #   controls: ["UAE-PDPL-Art.20", "ISO27001:A.8.24"]
 #   remediation: Set encrypted=True (and kms_key_id) on every volume and block device mapping.
+package uae.enc.ebs
+
+import data.lib
+
 deny contains f if {
 	some device in _devices
 	not lib.is_true(_encrypted(device.ebs))
@@ -30,8 +31,9 @@ _problem(ebs) := sprintf("encryption %s", [lib.cannot_verify_text(lib.unverifiab
 } else := "is not encrypted"
 
 # The `encrypted` value of a device; a device that is not an object has none.
-_encrypted(ebs) := object.get(ebs, "encrypted", false) if is_object(ebs)
-else := false
+_encrypted(ebs) := object.get(ebs, "encrypted", false) if {
+	is_object(ebs)
+} else := false
 
 _volume_types := {"aws:ebs/volume:Volume", "aws-native:ec2:Volume"}
 
@@ -49,7 +51,11 @@ _devices contains {"resource": r, "label": sprintf("volume mapped at %v", [_devi
 
 _devices contains {"resource": r, "label": sprintf("volume mapped at %v", [_device_name(m)]), "ebs": _ebs(m)} if {
 	some r in lib.live_of_types(["aws-native:ec2:Instance", "aws-native:ec2:LaunchTemplate"])
-	mappings := object.get(r.inputs, "blockDeviceMappings", object.get(r.inputs, ["launchTemplateData", "blockDeviceMappings"], []))
+	mappings := object.get(
+		r.inputs,
+		"blockDeviceMappings",
+		object.get(r.inputs, ["launchTemplateData", "blockDeviceMappings"], []),
+	)
 	some m in lib.as_array(mappings)
 	_has_ebs(m)
 }
@@ -77,11 +83,13 @@ _has_ebs(m) if {
 
 _has_ebs(m) if lib.unverifiable(m)
 
-_ebs(m) := m.ebs if is_object(m)
-else := m
+_ebs(m) := m.ebs if {
+	is_object(m)
+} else := m
 
 _device_name(m) := m.deviceName if {
 	is_object(m)
 	is_string(m.deviceName)
-} else := "root" if is_object(m)
-else := "an unreadable mapping"
+} else := "root" if {
+	is_object(m)
+} else := "an unreadable mapping"

@@ -3,14 +3,18 @@ package uae.enc.eks_secrets_test
 import data.lib.fixtures_test as fx
 import data.uae.enc.eks_secrets
 
-_cluster(extra) := fx.aws("aws:eks/cluster:Cluster", "ml", object.union({
+_cluster_inputs := {
 	"version": "1.33",
-	"roleArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-	"vpcConfig": {"subnetIds": ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"], "endpointPrivateAccess": true, "endpointPublicAccess": false},
-}, extra))
+	"roleArn": fx.unknown,
+	"vpcConfig": {"subnetIds": [fx.unknown], "endpointPrivateAccess": true, "endpointPublicAccess": false},
+}
+
+_cluster(extra) := fx.aws("aws:eks/cluster:Cluster", "ml", object.union(_cluster_inputs, extra))
 
 test_uae_enc_006_allows_secrets_encryption_with_key if {
-	cluster := _cluster({"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}}})
+	cluster := _cluster({
+		"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": fx.unknown}},
+	})
 	count(eks_secrets.deny) == 0 with input as fx.prod([cluster])
 }
 

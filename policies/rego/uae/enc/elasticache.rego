@@ -1,12 +1,9 @@
-package uae.enc.elasticache
-
-import data.lib
-
 # METADATA
 # title: ElastiCache replication groups encrypt and authenticate
 # description: >-
 #   A replication group needs transitEncryptionEnabled and atRestEncryptionEnabled true, and an
 #   authToken or RBAC user groups so clients must authenticate.
+# scope: package
 # custom:
 #   id: UAE-ENC-008
 #   severity: high
@@ -14,6 +11,10 @@ import data.lib
 #   remediation: >-
 #     Set transit_encryption_enabled=True, at_rest_encryption_enabled=True (with kms_key_id) and
 #     auth_token from a secret or user_group_ids.
+package uae.enc.elasticache
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_type("aws:elasticache/replicationGroup:ReplicationGroup")
 	some problem in _problems(r.inputs)

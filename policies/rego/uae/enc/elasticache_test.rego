@@ -3,22 +3,32 @@ package uae.enc.elasticache_test
 import data.lib.fixtures_test as fx
 import data.uae.enc.elasticache
 
-_group(extra) := fx.aws("aws:elasticache/replicationGroup:ReplicationGroup", "online-store", object.union({
+_group_inputs := {
 	"description": "Feast online store",
 	"engine": "redis",
 	"nodeType": "cache.r7g.large",
 	"numCacheClusters": 2,
 	"automaticFailoverEnabled": true,
 	"multiAzEnabled": true,
-}, extra))
+}
+
+_group(extra) := fx.aws(
+	"aws:elasticache/replicationGroup:ReplicationGroup",
+	"online-store",
+	object.union(_group_inputs, extra),
+)
 
 test_uae_enc_008_allows_encrypted_with_auth_token if {
-	group := _group({"transitEncryptionEnabled": true, "atRestEncryptionEnabled": true, "authToken": "[secret]"})
+	group := _group({"transitEncryptionEnabled": true, "atRestEncryptionEnabled": true, "authToken": fx.secret})
 	count(elasticache.deny) == 0 with input as fx.prod([group])
 }
 
 test_uae_enc_008_allows_encrypted_with_user_groups if {
-	group := _group({"transitEncryptionEnabled": true, "atRestEncryptionEnabled": "true", "userGroupIds": ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"]})
+	group := _group({
+		"transitEncryptionEnabled": true,
+		"atRestEncryptionEnabled": "true",
+		"userGroupIds": [fx.unknown],
+	})
 	count(elasticache.deny) == 0 with input as fx.prod([group])
 }
 
@@ -28,6 +38,6 @@ test_uae_enc_008_denies_unencrypted_unauthenticated if {
 }
 
 test_uae_enc_008_denies_no_transit_encryption if {
-	group := _group({"transitEncryptionEnabled": false, "atRestEncryptionEnabled": true, "authToken": "[secret]"})
+	group := _group({"transitEncryptionEnabled": false, "atRestEncryptionEnabled": true, "authToken": fx.secret})
 	count(elasticache.deny) == 1 with input as fx.prod([group])
 }

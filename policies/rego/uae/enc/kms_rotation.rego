@@ -1,17 +1,18 @@
-package uae.enc.kms_rotation
-
-import data.lib
-
 # METADATA
 # title: Symmetric KMS keys rotate automatically
 # description: >-
 #   Customer managed symmetric encryption keys (keySpec SYMMETRIC_DEFAULT, the default) need
 #   enableKeyRotation true. Asymmetric and HMAC keys cannot rotate and are not checked.
+# scope: package
 # custom:
 #   id: UAE-ENC-009
 #   severity: medium
 #   controls: ["UAE-IAS", "ISO27001:A.8.24"]
 #   remediation: Set enable_key_rotation=True on the key.
+package uae.enc.kms_rotation
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_type("aws:kms/key:Key")
 	_symmetric(r.inputs)

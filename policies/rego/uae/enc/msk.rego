@@ -1,12 +1,9 @@
-package uae.enc.msk
-
-import data.lib
-
 # METADATA
 # title: MSK clusters encrypt in transit and at rest with a customer key
 # description: >-
 #   An MSK cluster needs encryptionInfo.encryptionInTransit.clientBroker "TLS", inCluster true
 #   (the default when absent) and encryptionInfo.encryptionAtRestKmsKeyArn set.
+# scope: package
 # custom:
 #   id: UAE-ENC-007
 #   severity: high
@@ -14,6 +11,10 @@ import data.lib
 #   remediation: >-
 #     Set encryption_info with encryption_in_transit client_broker="TLS", in_cluster=True and
 #     encryption_at_rest_kms_key_arn of a KMS key.
+package uae.enc.msk
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_type("aws:msk/cluster:Cluster")
 	some problem in _problems(object.get(r.inputs, "encryptionInfo", {}))
@@ -22,7 +23,9 @@ deny contains f if {
 
 _problems(info) := {p |
 	some check, p in {
-		"client_broker": sprintf("clientBroker is %v, not TLS", [object.get(info, ["encryptionInTransit", "clientBroker"], "<unset>")]),
+		"client_broker": sprintf("clientBroker is %v, not TLS", [
+			object.get(info, ["encryptionInTransit", "clientBroker"], "<unset>"),
+		]),
 		"in_cluster": "inCluster encryption is disabled",
 		"at_rest": "encryptionAtRestKmsKeyArn is not set",
 	}

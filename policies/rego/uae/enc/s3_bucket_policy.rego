@@ -1,13 +1,9 @@
-package uae.enc.s3_bucket_policy
-
-import data.lib
-import data.lib.aws
-
 # METADATA
 # title: No S3 bucket policy grants access to everyone
 # description: >-
 #   A bucket policy statement that allows Principal "*" (or {"AWS": "*"}) without a Condition
 #   makes the bucket public.
+# scope: package
 # custom:
 #   id: UAE-ENC-004
 #   severity: critical
@@ -15,6 +11,11 @@ import data.lib.aws
 #   remediation: >-
 #     Name the principals (roles of this account) or add a Condition such as aws:PrincipalOrgID or
 #     aws:SourceVpce.
+package uae.enc.s3_bucket_policy
+
+import data.lib
+import data.lib.aws
+
 deny contains f if {
 	some r in lib.live_of_types(aws.bucket_types | {"aws:s3/bucketPolicy:BucketPolicy"})
 	some statement in aws.policy_statements(r.inputs.policy)
@@ -27,6 +28,6 @@ deny contains f if {
 	))
 }
 
-_everyone(principal) if principal == "*"
+_everyone("*") := true
 
 _everyone(principal) if "*" in lib.as_array(principal.AWS)

@@ -1,8 +1,3 @@
-package uae.enc.s3_encryption
-
-import data.lib
-import data.lib.aws
-
 # METADATA
 # title: S3 buckets use SSE-KMS with a customer managed key
 # description: >-
@@ -10,6 +5,7 @@ import data.lib.aws
 #   key, set by a BucketServerSideEncryptionConfiguration for the bucket or the bucket's inline
 #   serverSideEncryptionConfiguration. A computed key id counts as set; the AWS managed alias
 #   alias/aws/s3 does not.
+# scope: package
 # custom:
 #   id: UAE-ENC-001
 #   severity: high
@@ -17,10 +13,19 @@ import data.lib.aws
 #   remediation: >-
 #     Add a BucketServerSideEncryptionConfiguration with sse_algorithm "aws:kms" and
 #     kms_master_key_id set to a KMS key created in this stack.
+package uae.enc.s3_encryption
+
+import data.lib
+import data.lib.aws
+
 deny contains f if {
 	some bucket in lib.live_of_types(aws.bucket_types)
 	not _encrypted(bucket)
-	f := lib.finding("UAE-ENC-001", bucket, sprintf("bucket %q has no SSE-KMS default encryption with a customer managed key", [bucket.name]))
+	f := lib.finding(
+		"UAE-ENC-001",
+		bucket,
+		sprintf("bucket %q has no SSE-KMS default encryption with a customer managed key", [bucket.name]),
+	)
 }
 
 _config_types := {
@@ -28,14 +33,14 @@ _config_types := {
 	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 }
 
-_encrypted(bucket) if aws.referenced_bucket(bucket, _kms_configured)
-
 # Buckets targeted by an SSE configuration with KMS rules (aws.bucket_refs), computed once.
 _kms_configured := {ref |
 	some config in lib.live_of_types(_config_types)
 	_kms_rules(config.inputs.rules)
 	some ref in aws.bucket_refs(config)
 }
+
+_encrypted(bucket) if aws.referenced_bucket(bucket, _kms_configured)
 
 _encrypted(bucket) if {
 	inline := bucket.inputs.serverSideEncryptionConfiguration

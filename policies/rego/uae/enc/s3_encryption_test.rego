@@ -3,21 +3,31 @@ package uae.enc.s3_encryption_test
 import data.lib.fixtures_test as fx
 import data.uae.enc.s3_encryption
 
-_unknown := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
 _bucket := fx.aws("aws:s3/bucket:Bucket", "offline-store", {"bucketPrefix": "offline-store-"})
 
-_sse(algorithm, key) := fx.aws_deps("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "offline-store-sse", {
-	"bucket": _unknown,
-	"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm, "kmsMasterKeyId": key}, "bucketKeyEnabled": true}],
-}, {"bucket": [_bucket.urn]})
+_sse(algorithm, key) := fx.aws_deps(
+	"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+	"offline-store-sse",
+	{"bucket": fx.unknown, "rules": [{
+		"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm, "kmsMasterKeyId": key},
+		"bucketKeyEnabled": true,
+	}]},
+	{"bucket": [_bucket.urn]},
+)
 
 test_uae_enc_001_allows_sse_kms_with_computed_key if {
-	count(s3_encryption.deny) == 0 with input as fx.prod([_bucket, _sse("aws:kms", _unknown)])
+	count(s3_encryption.deny) == 0 with input as fx.prod([_bucket, _sse("aws:kms", fx.unknown)])
 }
 
 test_uae_enc_001_allows_inline_sse_kms if {
-	bucket := fx.aws("aws:s3/bucketV2:BucketV2", "legacy", {"serverSideEncryptionConfiguration": {"rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "arn:aws:kms:me-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}}})
+	bucket := fx.aws("aws:s3/bucketV2:BucketV2", "legacy", {
+		"serverSideEncryptionConfiguration": {"rule": {
+			"applyServerSideEncryptionByDefault": {
+				"sseAlgorithm": "aws:kms",
+				"kmsMasterKeyId": "arn:aws:kms:me-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+			},
+		}},
+	})
 	count(s3_encryption.deny) == 0 with input as fx.prod([bucket])
 }
 
@@ -38,13 +48,13 @@ test_uae_enc_001_allows_sse_matched_by_bucket_name if {
 	bucket := fx.aws("aws:s3/bucket:Bucket", "named", {"bucket": "uae-ml-named"})
 	sse := fx.aws("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "named-sse", {
 		"bucket": "uae-ml-named",
-		"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": _unknown}}],
+		"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": fx.unknown}}],
 	})
 	count(s3_encryption.deny) == 0 with input as fx.prod([bucket, sse])
 }
 
 test_uae_enc_001_denies_bucket_whose_neighbour_is_encrypted if {
 	other := fx.aws("aws:s3/bucket:Bucket", "other-store", {"bucket": "uae-ml-other"})
-	findings := s3_encryption.deny with input as fx.prod([_bucket, other, _sse("aws:kms", _unknown)])
+	findings := s3_encryption.deny with input as fx.prod([_bucket, other, _sse("aws:kms", fx.unknown)])
 	{f.urn | some f in findings} == {other.urn}
 }

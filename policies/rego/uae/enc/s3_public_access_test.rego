@@ -5,13 +5,20 @@ import data.uae.enc.s3_public_access
 
 _bucket := fx.aws("aws:s3/bucket:Bucket", "offline-store", {"bucket": "uae-ml-offline-store"})
 
-_block(flags) := fx.aws_deps("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "offline-store-pab", object.union({
-	"bucket": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+_full_block := {
+	"bucket": fx.unknown,
 	"blockPublicAcls": true,
 	"blockPublicPolicy": true,
 	"ignorePublicAcls": true,
 	"restrictPublicBuckets": true,
-}, flags), {"bucket": [_bucket.urn]})
+}
+
+_block(flags) := fx.aws_deps(
+	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+	"offline-store-pab",
+	object.union(_full_block, flags),
+	{"bucket": [_bucket.urn]},
+)
 
 test_uae_enc_002_allows_full_block if {
 	count(s3_public_access.deny) == 0 with input as fx.prod([_bucket, _block({})])

@@ -5,10 +5,12 @@ import data.uae.enc.s3_versioning
 
 _bucket := fx.aws("aws:s3/bucket:Bucket", "offline-store", {"bucketPrefix": "offline-store-"})
 
-_versioning(status) := fx.aws_deps("aws:s3/bucketVersioning:BucketVersioning", "offline-store-versioning", {
-	"bucket": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-	"versioningConfiguration": {"status": status},
-}, {"bucket": [_bucket.urn]})
+_versioning(status) := fx.aws_deps(
+	"aws:s3/bucketVersioning:BucketVersioning",
+	"offline-store-versioning",
+	{"bucket": fx.unknown, "versioningConfiguration": {"status": status}},
+	{"bucket": [_bucket.urn]},
+)
 
 test_uae_enc_003_allows_versioned_bucket if {
 	count(s3_versioning.deny) == 0 with input as fx.prod([_bucket, _versioning("Enabled")])

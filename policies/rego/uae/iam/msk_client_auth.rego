@@ -1,15 +1,16 @@
-package uae.iam.msk_client_auth
-
-import data.lib
-
 # METADATA
 # title: MSK clusters do not allow unauthenticated clients
 # description: An MSK cluster must not set clientAuthentication.unauthenticated true.
+# scope: package
 # custom:
 #   id: UAE-IAM-004
 #   severity: high
 #   controls: ["UAE-IAS", "ISO27001:A.5.15"]
 #   remediation: Set client_authentication unauthenticated=False and enable SASL/IAM or mutual TLS.
+package uae.iam.msk_client_auth
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_type("aws:msk/cluster:Cluster")
 	lib.is_true(object.get(r.inputs, ["clientAuthentication", "unauthenticated"], false))

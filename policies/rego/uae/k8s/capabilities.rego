@@ -1,8 +1,3 @@
-package uae.k8s.capabilities
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Containers add no node-level Linux capabilities
 # description: >-
@@ -11,11 +6,17 @@ import data.lib.k8s
 #   Checked in every pod spec of any Kubernetes object (Checkov only sees the built-in workload
 #   kinds) and in capabilities.add lists anywhere in Helm values; an add list that is unknown or
 #   secret at preview time cannot be verified and denies.
+# scope: package
 # custom:
 #   id: UAE-K8S-013
 #   severity: critical
 #   controls: ["UAE-IAS", "ISO27001:A.8.2", "ISO27001:A.8.9"]
 #   remediation: Drop ALL capabilities and add back only narrow ones (e.g. NET_BIND_SERVICE).
+package uae.k8s.capabilities
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container

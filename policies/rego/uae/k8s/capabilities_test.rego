@@ -3,7 +3,11 @@ package uae.k8s.capabilities_test
 import data.lib.fixtures_test as fx
 import data.uae.k8s.capabilities
 
-_with_caps(caps) := object.union(fx.good_pod_spec, {"containers": [object.union(fx.good_container, {"securityContext": object.union(fx.good_container.securityContext, {"capabilities": caps})})]})
+_with_caps(caps) := object.union(fx.good_pod_spec, {
+	"containers": [object.union(fx.good_container, {
+		"securityContext": object.union(fx.good_container.securityContext, {"capabilities": caps}),
+	})],
+})
 
 test_uae_k8s_013_allows_drop_all_and_narrow_add if {
 	every _, r in fx.pod_spec_carriers(_with_caps({"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]})) {
@@ -19,11 +23,14 @@ test_uae_k8s_013_denies_sys_admin_in_every_carrier if {
 }
 
 test_uae_k8s_013_denies_secret_add_list if {
-	workload := fx.deployment("ranker", "serving", _with_caps({"drop": ["ALL"], "add": "[secret]"}))
+	workload := fx.deployment("ranker", "serving", _with_caps({"drop": ["ALL"], "add": fx.secret}))
 	count(capabilities.deny) == 1 with input as fx.prod([workload])
 }
 
 test_uae_k8s_013_denies_all_in_helm_values if {
-	release := fx.k8s("kubernetes:helm.sh/v3:Release", "csi", {"chart": "csi", "values": {"node": {"securityContext": {"capabilities": {"add": ["ALL"]}}}}})
+	release := fx.k8s("kubernetes:helm.sh/v3:Release", "csi", {
+		"chart": "csi",
+		"values": {"node": {"securityContext": {"capabilities": {"add": ["ALL"]}}}},
+	})
 	count(capabilities.deny) == 1 with input as fx.prod([release])
 }

@@ -1,18 +1,19 @@
-package uae.k8s.gpu_taints
-
-import data.lib
-
 # METADATA
 # title: GPU node groups are tainted nvidia.com/gpu:NoSchedule
 # description: >-
 #   EKS node groups with accelerated instance types need the taint nvidia.com/gpu with effect
 #   NO_SCHEDULE so that only pods that request GPUs (and tolerate it) land on costly GPU nodes.
+# scope: package
 # custom:
 #   id: UAE-K8S-007
 #   severity: medium
 #   controls: ["ISO27001:A.8.9"]
 #   remediation: >-
 #     Add taints=[{key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE"}] to the node group.
+package uae.k8s.gpu_taints
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_type("aws:eks/nodeGroup:NodeGroup")
 	some instance_type in lib.as_array(object.get(r.inputs, "instanceTypes", []))

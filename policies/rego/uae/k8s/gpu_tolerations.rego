@@ -1,19 +1,20 @@
-package uae.k8s.gpu_tolerations
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Pods that request GPUs tolerate the GPU taint
 # description: >-
 #   A pod whose containers request nvidia.com/gpu must tolerate nvidia.com/gpu:NoSchedule,
 #   otherwise it can never be scheduled on the tainted GPU node groups.
+# scope: package
 # custom:
 #   id: UAE-K8S-008
 #   severity: low
 #   controls: ["ISO27001:A.8.9"]
 #   remediation: >-
 #     Add tolerations [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}] to the pod spec.
+package uae.k8s.gpu_tolerations
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container

@@ -1,19 +1,20 @@
-package uae.k8s.host_path
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: No hostPath volumes
 # description: >-
 #   hostPath volumes mount the node's filesystem into the pod, bypassing storage encryption and
 #   isolation. Checked in every pod spec of any Kubernetes object (volumes unknown or secret at
 #   preview time deny) and for any `hostPath` setting in Helm release values.
+# scope: package
 # custom:
 #   id: UAE-K8S-003
 #   severity: high
 #   controls: ["UAE-IAS", "ISO27001:A.8.2", "ISO27001:A.8.9"]
 #   remediation: Use emptyDir, a PersistentVolumeClaim (EBS/EFS, encrypted) or a projected volume.
+package uae.k8s.host_path
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workloads
 	some volume in lib.as_array(object.get(w.spec, "volumes", []))
@@ -53,8 +54,9 @@ _opaque_volumes(spec) := {kind |
 	kind := lib.opaque_kind(value)
 }
 
-_host_path(volume) := object.get(volume, "hostPath", null) if is_object(volume)
-else := null
+_host_path(volume) := object.get(volume, "hostPath", null) if {
+	is_object(volume)
+} else := null
 
 _host_path_value(value) if is_object(value)
 

@@ -14,6 +14,11 @@ test_uae_k8s_003_denies_host_path_volume if {
 }
 
 test_uae_k8s_003_denies_host_path_in_helm_values if {
-	release := fx.k8s("kubernetes:helm.sh/v3:Release", "fluent-bit", {"chart": "fluent-bit", "values": {"daemonSetVolumes": [], "extraVolumes": [], "volumes": [{"name": "varlog", "hostPath": {"path": "/var/log"}}]}})
+	release := fx.k8s("kubernetes:helm.sh/v3:Release", "fluent-bit", {
+		"chart": "fluent-bit",
+		"values": {"daemonSetVolumes": [], "extraVolumes": [], "volumes": [
+			{"name": "varlog", "hostPath": {"path": "/var/log"}},
+		]},
+	})
 	count(host_path.deny) == 1 with input as fx.prod([release])
 }

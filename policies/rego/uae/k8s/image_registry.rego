@@ -1,8 +1,3 @@
-package uae.k8s.image_registry
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Images come from ECR in me-central-1
 # description: >-
@@ -10,11 +5,17 @@ import data.lib.k8s
 #   <account>.dkr.ecr.me-central-1.amazonaws.com. An image that is entirely computed at preview is
 #   accepted (it is built from the in-region ECR repository); a partly computed one only when its
 #   registry host is literally the in-region ECR.
+# scope: package
 # custom:
 #   id: UAE-K8S-009
 #   severity: high
 #   controls: ["UAE-PDPL-Art.22-23", "UAE-IAS", "ISO27001:A.5.23", "ISO27001:A.8.9"]
 #   remediation: Mirror the image into ECR in me-central-1 and refer to it by that registry.
+package uae.k8s.image_registry
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container

@@ -3,18 +3,24 @@ package uae.k8s.image_registry_test
 import data.lib.fixtures_test as fx
 import data.uae.k8s.image_registry
 
-_with_image(image) := fx.deployment("ranker", "serving", object.union(fx.good_pod_spec, {"containers": [object.union(fx.good_container, {"image": image})]}))
+_with_image(image) := fx.deployment("ranker", "serving", object.union(fx.good_pod_spec, {
+	"containers": [object.union(fx.good_container, {"image": image})],
+}))
 
 test_uae_k8s_009_allows_in_region_ecr if {
-	count(image_registry.deny) == 0 with input as fx.prod([_with_image("123456789012.dkr.ecr.me-central-1.amazonaws.com/ranker:1.4.2")])
+	count(image_registry.deny) == 0 with input as fx.prod([
+		_with_image("123456789012.dkr.ecr.me-central-1.amazonaws.com/ranker:1.4.2"),
+	])
 }
 
 test_uae_k8s_009_allows_entirely_computed_image if {
-	count(image_registry.deny) == 0 with input as fx.prod([_with_image("04da6b54-80e4-46f7-96ec-b56ff0331ba9")])
+	count(image_registry.deny) == 0 with input as fx.prod([_with_image(fx.unknown)])
 }
 
 test_uae_k8s_009_allows_computed_digest_on_in_region_host if {
-	count(image_registry.deny) == 0 with input as fx.prod([_with_image("123456789012.dkr.ecr.me-central-1.amazonaws.com/ranker@04da6b54-80e4-46f7-96ec-b56ff0331ba9")])
+	count(image_registry.deny) == 0 with input as fx.prod([
+		_with_image(sprintf("123456789012.dkr.ecr.me-central-1.amazonaws.com/ranker@%s", [fx.unknown])),
+	])
 }
 
 test_uae_k8s_009_denies_docker_hub if {
@@ -22,15 +28,22 @@ test_uae_k8s_009_denies_docker_hub if {
 }
 
 test_uae_k8s_009_denies_ecr_in_other_region if {
-	count(image_registry.deny) == 1 with input as fx.prod([_with_image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/ranker:1.4.2")])
+	count(image_registry.deny) == 1 with input as fx.prod([
+		_with_image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/ranker:1.4.2"),
+	])
 }
 
 test_uae_k8s_009_denies_computed_host if {
-	count(image_registry.deny) == 1 with input as fx.prod([_with_image("04da6b54-80e4-46f7-96ec-b56ff0331ba9/ranker:1.4.2")])
+	count(image_registry.deny) == 1 with input as fx.prod([
+		_with_image(sprintf("%s/ranker:1.4.2", [fx.unknown])),
+	])
 }
 
 test_uae_k8s_009_denies_helm_image_object_from_quay if {
-	release := fx.k8s("kubernetes:helm.sh/v3:Release", "kube-state-metrics", {"chart": "kube-state-metrics", "values": {"image": {"registry": "quay.io", "repository": "prometheus/kube-state-metrics", "tag": "v2.13.0"}}})
+	release := fx.k8s("kubernetes:helm.sh/v3:Release", "kube-state-metrics", {
+		"chart": "kube-state-metrics",
+		"values": {"image": {"registry": "quay.io", "repository": "prometheus/kube-state-metrics", "tag": "v2.13.0"}},
+	})
 	count(image_registry.deny) == 1 with input as fx.prod([release])
 }
 
@@ -38,7 +51,11 @@ _train_job(image) := fx.k8s("kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob",
 	"metadata": {"name": "ranker-tune", "namespace": "training"},
 	"spec": {"runtimeRef": {"name": "torch-distributed"}, "trainer": {
 		"image": image, "command": ["torchrun", "train.py"], "numNodes": 2,
-		"resourcesPerNode": {"requests": {"cpu": "8", "memory": "64Gi"}, "limits": {"cpu": "8", "memory": "64Gi", "nvidia.com/gpu": 1}},
+		"resourcesPerNode": {"requests": {"cpu": "8", "memory": "64Gi"}, "limits": {
+			"cpu": "8",
+			"memory": "64Gi",
+			"nvidia.com/gpu": 1,
+		}},
 	}},
 })
 

@@ -1,19 +1,20 @@
-package uae.k8s.image_tags
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Images are tagged, never latest, and pinned by digest in prod
 # description: >-
 #   A container image must have an explicit tag that is not "latest"; in prod it must be pinned by
 #   an @sha256: digest so that what was reviewed is what runs. A computed image or digest counts
 #   as pinned. Also checked for `image` values in Helm releases.
+# scope: package
 # custom:
 #   id: UAE-K8S-010
 #   severity: medium
 #   controls: ["ISO27001:A.8.9", "ISO27001:A.8.32"]
 #   remediation: Refer to images as <repo>:<version>@sha256:<digest> (digest required in prod).
+package uae.k8s.image_tags
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container

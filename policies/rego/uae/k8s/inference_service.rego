@@ -1,19 +1,20 @@
-package uae.k8s.inference_service
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: InferenceServices set resource limits and, in prod, at least two replicas
 # description: >-
 #   Each KServe predictor container (containers or the model/framework spec) needs
 #   resources.limits for cpu and memory; in prod predictor.minReplicas must be at least 2 so one
 #   replica can be lost (or drained for a node upgrade) without an outage.
+# scope: package
 # custom:
 #   id: UAE-K8S-012
 #   severity: medium
 #   controls: ["ISO27001:A.8.9"]
 #   remediation: Set predictor resources.limits (cpu, memory) and predictor.min_replicas >= 2 in prod.
+package uae.k8s.inference_service
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	w.component == "predictor"

@@ -17,7 +17,9 @@ _model := {
 }
 
 test_uae_k8s_012_allows_limited_replicated_predictor if {
-	count(inference_service.deny) == 0 with input as fx.prod([_isvc({"minReplicas": 2, "maxReplicas": 6, "model": _model})])
+	count(inference_service.deny) == 0 with input as fx.prod([
+		_isvc({"minReplicas": 2, "maxReplicas": 6, "model": _model}),
+	])
 }
 
 test_uae_k8s_012_allows_single_replica_in_dev if {

@@ -1,8 +1,3 @@
-package uae.k8s.non_root
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Containers run as non-root
 # description: >-
@@ -10,15 +5,21 @@ import data.lib.k8s
 #   level or inherited from the pod securityContext (container level wins). Pod specs are found in
 #   any Kubernetes object; a setting unknown or secret at preview time cannot be verified and
 #   denies. Helm values that set runAsUser 0 or runAsNonRoot false anywhere deny too.
+# scope: package
 # custom:
 #   id: UAE-K8S-004
 #   severity: high
 #   controls: ["UAE-IAS", "ISO27001:A.8.2", "ISO27001:A.8.9"]
 #   remediation: Set securityContext runAsNonRoot=true and runAsUser to a non-zero UID in the pod or container.
+package uae.k8s.non_root
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container
-	c._pod_settings
+	c.pod_settings_here
 	not k8s.opaque_setting(w.spec, c, "runAsNonRoot")
 	not lib.is_true(k8s.effective(w.spec, c, "runAsNonRoot"))
 	f := lib.finding("UAE-K8S-004", w.resource, sprintf(
@@ -62,6 +63,6 @@ deny contains f if {
 	f := lib.finding("UAE-K8S-004", h.resource, sprintf("Helm release %q sets %s: false", [h.resource.name, path]))
 }
 
-_root_uid(value) if value == 0
+_root_uid(0) := true
 
-_root_uid(value) if value == "0"
+_root_uid("0") := true

@@ -1,8 +1,3 @@
-package uae.k8s.privilege_escalation
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Containers disallow privilege escalation
 # description: >-
@@ -10,11 +5,17 @@ import data.lib.k8s
 #   lets setuid binaries gain privileges. Pod specs are found in any Kubernetes object; a value
 #   unknown or secret at preview time cannot be verified and denies. Helm values that set
 #   allowPrivilegeEscalation true (or "true") anywhere deny too.
+# scope: package
 # custom:
 #   id: UAE-K8S-005
 #   severity: high
 #   controls: ["UAE-IAS", "ISO27001:A.8.2"]
 #   remediation: Set securityContext.allowPrivilegeEscalation=false on every container.
+package uae.k8s.privilege_escalation
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container
@@ -46,6 +47,6 @@ deny contains f if {
 
 # Containers that define their own pod must set it; one found by shape only (its pod settings live
 # in a runtime elsewhere) is judged when it says something.
-_must_set(c) if c._pod_settings
+_must_set(c) if c.pod_settings_here
 
 _must_set(c) if object.get(c, ["securityContext", "allowPrivilegeEscalation"], null) != null

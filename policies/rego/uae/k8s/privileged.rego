@@ -1,8 +1,3 @@
-package uae.k8s.privileged
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: No privileged containers
 # description: >-
@@ -10,16 +5,26 @@ import data.lib.k8s
 #   specs are found in any Kubernetes object (CRDs included); Helm values are searched for any
 #   `privileged` setting (securityContext, containerSecurityContext, ...), true or "true". A
 #   privileged setting that is unknown or secret at preview time cannot be verified and denies.
+# scope: package
 # custom:
 #   id: UAE-K8S-001
 #   severity: critical
 #   controls: ["UAE-IAS", "ISO27001:A.8.2", "ISO27001:A.8.9"]
 #   remediation: Remove securityContext.privileged (or set it false) and add only the capabilities needed.
+package uae.k8s.privileged
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some w in k8s.workload_containers
 	c := w.container
 	lib.is_true(object.get(c, ["securityContext", "privileged"], false))
-	f := lib.finding("UAE-K8S-001", w.resource, sprintf("%s %q container %q is privileged", [w.resource.type, w.resource.name, k8s.container_name(c)]))
+	f := lib.finding("UAE-K8S-001", w.resource, sprintf("%s %q container %q is privileged", [
+		w.resource.type,
+		w.resource.name,
+		k8s.container_name(c),
+	]))
 }
 
 deny contains f if {

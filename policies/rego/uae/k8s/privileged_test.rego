@@ -3,10 +3,17 @@ package uae.k8s.privileged_test
 import data.lib.fixtures_test as fx
 import data.uae.k8s.privileged
 
-_release(values) := fx.k8s("kubernetes:helm.sh/v3:Release", "dcgm-exporter", {"chart": "dcgm-exporter", "namespace": "monitoring", "values": values})
+_release(values) := fx.k8s("kubernetes:helm.sh/v3:Release", "dcgm-exporter", {
+	"chart": "dcgm-exporter",
+	"namespace": "monitoring",
+	"values": values,
+})
 
 test_uae_k8s_001_allows_unprivileged_workload_and_release if {
-	release := _release({"securityContext": {"privileged": false}, "image": {"repository": "123456789012.dkr.ecr.me-central-1.amazonaws.com/dcgm-exporter", "tag": "4.1.1"}})
+	release := _release({
+		"securityContext": {"privileged": false},
+		"image": {"repository": "123456789012.dkr.ecr.me-central-1.amazonaws.com/dcgm-exporter", "tag": "4.1.1"},
+	})
 	count(privileged.deny) == 0 with input as fx.prod([fx.deployment("ranker", "serving", fx.good_pod_spec), release])
 }
 
@@ -22,8 +29,11 @@ test_uae_k8s_001_denies_privileged_in_nested_helm_values if {
 	count(privileged.deny) == 1 with input as fx.prod([release])
 }
 
-_privileged_spec := object.union(fx.good_pod_spec, {"containers": [object.union(fx.good_container, {"securityContext": object.union(fx.good_container.securityContext, {"privileged": true})})]})
-
+_privileged_spec := object.union(fx.good_pod_spec, {
+	"containers": [object.union(fx.good_container, {
+		"securityContext": object.union(fx.good_container.securityContext, {"privileged": true}),
+	})],
+})
 
 test_uae_k8s_001_allows_unprivileged_pod_specs_in_every_carrier if {
 	every _, r in fx.pod_spec_carriers(fx.good_pod_spec) {
@@ -46,17 +56,25 @@ test_uae_k8s_001_denies_privileged_kserve_model_spec if {
 }
 
 test_uae_k8s_001_denies_privileged_unknown_or_secret if {
-	unknown := object.union(fx.good_container, {"securityContext": object.union(fx.good_container.securityContext, {"privileged": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})})
-	secret := object.union(fx.good_container, {"name": "sidecar", "securityContext": "[secret]"})
+	unknown := object.union(fx.good_container, {
+		"securityContext": object.union(fx.good_container.securityContext, {
+			"privileged": fx.unknown,
+		}),
+	})
+	secret := object.union(fx.good_container, {"name": "sidecar", "securityContext": fx.secret})
 	workload := fx.deployment("ranker", "serving", object.union(fx.good_pod_spec, {"containers": [unknown, secret]}))
 	findings := privileged.deny with input as fx.prod([workload])
+	prefix := `kubernetes:apps/v1:Deployment "ranker" container`
 	{f.message | some f in findings} == {
-		`kubernetes:apps/v1:Deployment "ranker" container "server": securityContext.privileged cannot be verified at preview time (unknown)`,
-		`kubernetes:apps/v1:Deployment "ranker" container "sidecar": securityContext.privileged cannot be verified at preview time (secret)`,
+		sprintf(`%s "server": securityContext.privileged cannot be verified at preview time (unknown)`, [prefix]),
+		sprintf(`%s "sidecar": securityContext.privileged cannot be verified at preview time (secret)`, [prefix]),
 	}
 }
 
 test_uae_k8s_001_denies_container_security_context_privileged_in_helm_values if {
-	release := _release({"controller": {"containerSecurityContext": {"privileged": true}}, "agent": {"privileged": "true"}})
+	release := _release({
+		"controller": {"containerSecurityContext": {"privileged": true}},
+		"agent": {"privileged": "true"},
+	})
 	count(privileged.deny) == 2 with input as fx.prod([release])
 }

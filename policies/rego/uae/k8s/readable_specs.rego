@@ -1,8 +1,3 @@
-package uae.k8s.readable_specs
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Pod specs and Helm values can be read at preview time
 # description: >-
@@ -13,6 +8,7 @@ import data.lib.k8s
 #   security-relevant Helm value (securityContext, privileged, host namespaces, capabilities,
 #   hostPath, runAsUser, ...) that is unknown or secret, and a Kubernetes object whose
 #   containers, template or spec is unknown or secret.
+# scope: package
 # custom:
 #   id: UAE-K8S-014
 #   severity: high
@@ -21,6 +17,11 @@ import data.lib.k8s
 #     Pass Helm values inline as a literal object (not valueYamlFiles, secrets or computed
 #     outputs) for security settings; keep credentials in a Kubernetes Secret referenced by name;
 #     write pod specs with literal security settings.
+package uae.k8s.readable_specs
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some r in _helm_releases
 	files := object.get(r.inputs, "valueYamlFiles", [])

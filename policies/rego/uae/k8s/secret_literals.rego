@@ -1,14 +1,10 @@
-package uae.k8s.secret_literals
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: No secrets as literal values in ConfigMaps or env
 # description: >-
 #   ConfigMap data keys and container env entries with a literal `value` whose names look like
 #   secrets (password, passwd, token, secret, apikey, api_key, access_key, private_key; any case)
 #   put credentials in plain Kubernetes objects and in Pulumi state. env valueFrom is fine.
+# scope: package
 # custom:
 #   id: UAE-K8S-011
 #   severity: high
@@ -16,6 +12,11 @@ import data.lib.k8s
 #   remediation: >-
 #     Store the value in AWS Secrets Manager (or a Kubernetes Secret synced from it) and use
 #     env valueFrom.secretKeyRef.
+package uae.k8s.secret_literals
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some r in lib.live_of_type("kubernetes:core/v1:ConfigMap")
 	some key, _ in object.get(r.inputs, "data", {})

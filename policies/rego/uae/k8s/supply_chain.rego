@@ -1,8 +1,3 @@
-package uae.k8s.supply_chain
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: In prod, Helm charts and custom-resource images come from ECR in me-central-1
 # description: >-
@@ -14,6 +9,7 @@ import data.lib.k8s
 #   gate recognises as pod specs and Helm values are judged by UAE-K8S-009. A chart or image that is entirely
 #   computed at preview is accepted; a partly computed one only when its host is literally the
 #   in-region ECR.
+# scope: package
 # custom:
 #   id: UAE-K8S-015
 #   severity: high
@@ -21,6 +17,11 @@ import data.lib.k8s
 #   remediation: >-
 #     Mirror the chart (helm push) and images into ECR in me-central-1 and refer to them there:
 #     chart="oci://<account>.dkr.ecr.me-central-1.amazonaws.com/<prefix>/charts/<name>", images by digest.
+package uae.k8s.supply_chain
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	lib.prod_like
 	some r in lib.live_of_type(k8s.helm_release_type)

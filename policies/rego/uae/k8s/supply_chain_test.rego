@@ -18,7 +18,7 @@ test_uae_k8s_015_allows_in_region_oci_chart if {
 }
 
 test_uae_k8s_015_allows_computed_chart_and_local_path if {
-	computed := _release("computed", {"chart": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})
+	computed := _release("computed", {"chart": fx.unknown})
 	local := _release("local", {"chart": "./charts/platform-alerts"})
 	count(supply_chain.deny) == 0 with input as fx.prod([computed, local])
 }
@@ -29,7 +29,9 @@ test_uae_k8s_015_allows_public_chart_in_dev if {
 }
 
 test_uae_k8s_015_allows_in_region_image_in_custom_resource if {
-	count(supply_chain.deny) == 0 with input as fx.prod([_cache(sprintf("%s/uae-ml-prod/mirror/cache@sha256:%s", [_ecr, "ab"]))])
+	count(supply_chain.deny) == 0 with input as fx.prod([
+		_cache(sprintf("%s/uae-ml-prod/mirror/cache@sha256:%s", [_ecr, "ab"])),
+	])
 }
 
 test_uae_k8s_015_denies_oci_chart_outside_ecr if {
@@ -43,7 +45,10 @@ test_uae_k8s_015_denies_ecr_chart_in_another_region if {
 }
 
 test_uae_k8s_015_denies_https_repository_and_alias if {
-	by_repo := _release("cert-manager", {"chart": "cert-manager", "repositoryOpts": {"repo": "https://charts.jetstack.io"}})
+	by_repo := _release("cert-manager", {
+		"chart": "cert-manager",
+		"repositoryOpts": {"repo": "https://charts.jetstack.io"},
+	})
 	by_alias := _release("redis", {"chart": "bitnami/redis"})
 	count(supply_chain.deny) == 2 with input as fx.prod([by_repo, by_alias])
 }
@@ -67,7 +72,7 @@ test_uae_k8s_015_denies_public_image_in_custom_resource if {
 }
 
 test_uae_k8s_015_denies_computed_host_in_custom_resource if {
-	count(supply_chain.deny) == 1 with input as fx.prod([_cache("04da6b54-80e4-46f7-96ec-b56ff0331ba9/cache:1")])
+	count(supply_chain.deny) == 1 with input as fx.prod([_cache(sprintf("%s/cache:1", [fx.unknown]))])
 }
 
 test_uae_k8s_015_allows_recognised_container_left_to_uae_k8s_009 if {

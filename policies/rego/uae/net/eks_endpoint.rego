@@ -1,13 +1,10 @@
-package uae.net.eks_endpoint
-
-import data.lib
-
 # METADATA
 # title: EKS API endpoint is private outside dev
 # description: >-
 #   In staging and prod the EKS API endpoint must not be public (endpointPublicAccess defaults to
 #   true when unset). In dev a public endpoint needs publicAccessCidrs naming specific networks;
 #   missing publicAccessCidrs means 0.0.0.0/0, which is never allowed.
+# scope: package
 # custom:
 #   id: UAE-NET-004
 #   severity: critical
@@ -15,9 +12,13 @@ import data.lib
 #   remediation: >-
 #     Set vpc_config endpoint_public_access=False and endpoint_private_access=True; in dev, set
 #     public_access_cidrs to the office or VPN CIDR.
+package uae.net.eks_endpoint
+
+import data.lib
+
 deny contains f if {
-	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	input.environment != "dev"
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	_public(r)
 	f := lib.finding("UAE-NET-004", r, sprintf(
 		"EKS cluster %q has a public API endpoint in %s",
@@ -26,8 +27,8 @@ deny contains f if {
 }
 
 deny contains f if {
-	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	input.environment == "dev"
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	_public(r)
 	"0.0.0.0/0" in _public_cidrs(r)
 	f := lib.finding("UAE-NET-004", r, sprintf(
@@ -39,8 +40,8 @@ deny contains f if {
 # The reader's exposure fact reasons about the CIDRs as ranges (0::/0, two /1 halves, a secret or
 # unknown list: ADR 0006), beyond the literal 0.0.0.0/0 above.
 deny contains f if {
-	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	input.environment == "dev"
+	some r in lib.live_of_type("aws:eks/cluster:Cluster")
 	not "0.0.0.0/0" in _public_cidrs(r)
 	r.network.kind == "api_endpoint"
 	some rule in r.network.rules

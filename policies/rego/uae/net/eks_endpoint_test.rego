@@ -5,12 +5,14 @@ import data.uae.net.eks_endpoint
 
 _cluster(vpc_config) := fx.aws("aws:eks/cluster:Cluster", "ml", {
 	"version": "1.33",
-	"roleArn": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-	"vpcConfig": object.union({"subnetIds": ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"]}, vpc_config),
+	"roleArn": fx.unknown,
+	"vpcConfig": object.union({"subnetIds": [fx.unknown]}, vpc_config),
 })
 
 test_uae_net_004_allows_private_endpoint_in_prod if {
-	count(eks_endpoint.deny) == 0 with input as fx.prod([_cluster({"endpointPrivateAccess": true, "endpointPublicAccess": false})])
+	count(eks_endpoint.deny) == 0 with input as fx.prod([
+		_cluster({"endpointPrivateAccess": true, "endpointPublicAccess": false}),
+	])
 }
 
 test_uae_net_004_allows_named_cidr_in_dev if {

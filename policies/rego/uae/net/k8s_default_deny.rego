@@ -1,14 +1,10 @@
-package uae.net.k8s_default_deny
-
-import data.lib
-import data.lib.k8s
-
 # METADATA
 # title: Every namespace with workloads has a default-deny ingress NetworkPolicy
 # description: >-
 #   Each namespace that runs a workload (any Kubernetes object that embeds a pod spec:
 #   Deployment, Job, InferenceService, PyTorchJob, ...; namespace "default" when unset) needs a
 #   NetworkPolicy with an empty podSelector, policyTypes including Ingress and no ingress rules.
+# scope: package
 # custom:
 #   id: UAE-NET-003
 #   severity: high
@@ -16,6 +12,11 @@ import data.lib.k8s
 #   remediation: >-
 #     Add a NetworkPolicy in the namespace with podSelector {} and policyTypes ["Ingress",
 #     "Egress"], then allow the required flows with narrower policies.
+package uae.net.k8s_default_deny
+
+import data.lib
+import data.lib.k8s
+
 deny contains f if {
 	some r in k8s.workload_resources
 	namespace := _namespace_key(r)

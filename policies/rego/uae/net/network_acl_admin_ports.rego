@@ -1,7 +1,3 @@
-package uae.net.network_acl_admin_ports
-
-import data.lib
-
 # METADATA
 # title: No network ACL allows remote administration ports from the internet
 # description: >-
@@ -10,6 +6,7 @@ import data.lib
 #   all-protocols rule includes them (CIS AWS Foundations 5.1). Covers NetworkAcl and
 #   DefaultNetworkAcl inline rules, NetworkAclRule and aws-native NetworkAclEntry. An action, port
 #   or source that is unknown or secret where the verdict depends on it is denied (ADR 0006).
+# scope: package
 # custom:
 #   id: UAE-NET-006
 #   severity: high
@@ -17,6 +14,10 @@ import data.lib
 #   remediation: >-
 #     Deny 22 and 3389 from 0.0.0.0/0 and ::/0 in the ACL (or allow only the ports the subnet
 #     serves); administer nodes through SSM Session Manager.
+package uae.net.network_acl_admin_ports
+
+import data.lib
+
 deny contains f if {
 	some entry in _allowing_ingress
 	entry.rule.exposure == "internet"

@@ -1,7 +1,3 @@
-package uae.net.security_group_ingress
-
-import data.lib
-
 # METADATA
 # title: No security group ingress from the internet except HTTPS
 # description: >-
@@ -12,6 +8,7 @@ import data.lib
 #   ingress, SecurityGroupRule (type ingress), vpc SecurityGroupIngressRule and the aws-native
 #   security group types. A source, port or protocol that is unknown or secret where the verdict
 #   depends on it cannot be verified at preview time and is denied (ADR 0006).
+# scope: package
 # custom:
 #   id: UAE-NET-001
 #   severity: critical
@@ -19,6 +16,10 @@ import data.lib
 #   remediation: >-
 #     Restrict the source to known CIDRs or security groups; reach nodes through SSM Session
 #     Manager rather than SSH/RDP.
+package uae.net.security_group_ingress
+
+import data.lib
+
 deny contains f if {
 	some entry in _ingress
 	entry.rule.exposure == "internet"
@@ -34,10 +35,14 @@ deny contains f if {
 	entry.rule.exposure == "internet"
 	_verifiable_ports(entry.rule)
 	not _https_only(entry.rule)
-	f := lib.finding("UAE-NET-001", entry.resource, sprintf(
-		"%s %q allows %s ports %v-%v from the internet (%s)",
-		[entry.resource.type, entry.resource.name, _protocol_name(entry.rule.protocol), entry.rule.from, entry.rule.to, _sources(entry.rule)],
-	))
+	f := lib.finding("UAE-NET-001", entry.resource, sprintf("%s %q allows %s ports %v-%v from the internet (%s)", [
+		entry.resource.type,
+		entry.resource.name,
+		_protocol_name(entry.rule.protocol),
+		entry.rule.from,
+		entry.rule.to,
+		_sources(entry.rule),
+	]))
 }
 
 # A source that is unknown, secret or not a CIDR decides the verdict unless the rule is HTTPS only.
@@ -81,5 +86,6 @@ _https_only(rule) if {
 	rule.to == 443
 }
 
-_protocol_name(protocol) := "all protocols and" if protocol == "-1"
-else := protocol
+_protocol_name(protocol) := "all protocols and" if {
+	protocol == "-1"
+} else := protocol

@@ -4,7 +4,7 @@ import data.lib.fixtures_test as fx
 import data.uae.net.security_group_ingress
 
 _sg(rules) := fx.with_rules(
-	fx.aws("aws:ec2/securityGroup:SecurityGroup", "ingress-alb", {"vpcId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}),
+	fx.aws("aws:ec2/securityGroup:SecurityGroup", "ingress-alb", {"vpcId": fx.unknown}),
 	"security_group",
 	array.concat(rules, [fx.net_rule("egress", "-1", 0, 65535, "internet")]),
 )
@@ -37,11 +37,11 @@ test_uae_net_001_allows_egress_rule if {
 
 test_uae_net_001_denies_unverifiable_source_unless_https_only if {
 	secret_ssh := _sg([fx.net_rule("ingress", "tcp", 22, 22, "secret")])
+	unknown_https := _sg([fx.net_rule("ingress", "tcp", 443, 443, "unknown")])
+	count(security_group_ingress.deny) == 0 with input as fx.prod([unknown_https])
 	f_findings := security_group_ingress.deny with input as fx.prod([secret_ssh])
 	some f in f_findings
 	contains(f.message, "cannot be verified at preview time (secret)")
-	unknown_https := _sg([fx.net_rule("ingress", "tcp", 443, 443, "unknown")])
-	count(security_group_ingress.deny) == 0 with input as fx.prod([unknown_https])
 }
 
 test_uae_net_001_denies_internet_rule_with_unknown_ports if {

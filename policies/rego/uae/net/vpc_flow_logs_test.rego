@@ -3,10 +3,19 @@ package uae.net.vpc_flow_logs_test
 import data.lib.fixtures_test as fx
 import data.uae.net.vpc_flow_logs
 
-_vpc := fx.aws("aws:ec2/vpc:Vpc", "ml", {"cidrBlock": "10.42.0.0/16", "enableDnsHostnames": true, "enableDnsSupport": true})
+_vpc := fx.aws("aws:ec2/vpc:Vpc", "ml", {
+	"cidrBlock": "10.42.0.0/16",
+	"enableDnsHostnames": true,
+	"enableDnsSupport": true,
+})
 
 test_uae_net_002_allows_vpc_with_flow_log if {
-	log := fx.aws_deps("aws:ec2/flowLog:FlowLog", "ml-flow", {"vpcId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "trafficType": "ALL", "logDestinationType": "cloud-watch-logs"}, {"vpcId": [_vpc.urn]})
+	log := fx.aws_deps(
+		"aws:ec2/flowLog:FlowLog",
+		"ml-flow",
+		{"vpcId": fx.unknown, "trafficType": "ALL", "logDestinationType": "cloud-watch-logs"},
+		{"vpcId": [_vpc.urn]},
+	)
 	count(vpc_flow_logs.deny) == 0 with input as fx.prod([_vpc, log])
 }
 

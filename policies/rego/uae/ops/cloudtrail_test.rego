@@ -3,10 +3,16 @@ package uae.ops.cloudtrail_test
 import data.lib.fixtures_test as fx
 import data.uae.ops.cloudtrail
 
-_trail(inputs) := fx.aws("aws:cloudtrail/trail:Trail", "org", object.union({"s3BucketName": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "isMultiRegionTrail": false}, inputs))
+_trail(inputs) := fx.aws(
+	"aws:cloudtrail/trail:Trail",
+	"org",
+	object.union({"s3BucketName": fx.unknown, "isMultiRegionTrail": false}, inputs),
+)
 
 test_uae_ops_003_allows_validated_encrypted_trail if {
-	count(cloudtrail.deny) == 0 with input as fx.prod([_trail({"enableLogFileValidation": true, "kmsKeyId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})])
+	count(cloudtrail.deny) == 0 with input as fx.prod([
+		_trail({"enableLogFileValidation": true, "kmsKeyId": fx.unknown}),
+	])
 }
 
 test_uae_ops_003_allows_dev_without_trail if {

@@ -6,7 +6,9 @@ import data.uae.ops.eks_logging
 _cluster(types) := fx.aws("aws:eks/cluster:Cluster", "ml", {"version": "1.33", "enabledClusterLogTypes": types})
 
 test_uae_ops_005_allows_required_log_types if {
-	count(eks_logging.deny) == 0 with input as fx.prod([_cluster(["api", "audit", "authenticator", "controllerManager", "scheduler"])])
+	count(eks_logging.deny) == 0 with input as fx.prod([
+		_cluster(["api", "audit", "authenticator", "controllerManager", "scheduler"]),
+	])
 }
 
 test_uae_ops_005_denies_missing_audit if {

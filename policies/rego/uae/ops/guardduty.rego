@@ -1,17 +1,18 @@
-package uae.ops.guardduty
-
-import data.lib
-
 # METADATA
 # title: Prod has a GuardDuty detector
 # description: >-
 #   A prod stack that deploys AWS resources must define an aws:guardduty/detector:Detector for
 #   threat detection (a Kubernetes-only stack creates no AWS activity of its own).
+# scope: package
 # custom:
 #   id: UAE-OPS-004
 #   severity: medium
 #   controls: ["UAE-IAS", "ISO27001:A.8.16"]
 #   remediation: Add a guardduty.Detector with enable=True (and EKS runtime/S3 protection features).
+package uae.ops.guardduty
+
+import data.lib
+
 deny contains f if {
 	lib.prod_like
 	lib.deploys_aws

@@ -1,18 +1,19 @@
-package uae.ops.required_tags
-
-import data.lib
-
 # METADATA
 # title: Taggable AWS resources carry environment, owner and data-classification tags
 # description: >-
 #   Every AWS resource whose type accepts tags (data/aws_taggable_types.json, generated from
 #   pulumi-aws) needs non-empty `environment`, `owner` and `data-classification` in its effective
 #   tags (provider default tags overlaid with the resource's own). A computed value counts as set.
+# scope: package
 # custom:
 #   id: UAE-OPS-001
 #   severity: medium
 #   controls: ["UAE-PDPL-Art.20", "UAE-IAS", "ISO27001:A.8.9"]
 #   remediation: Set the tags once, in the provider's default_tags or the stack's tagging transform.
+package uae.ops.required_tags
+
+import data.lib
+
 deny contains f if {
 	some type in lib.live_types
 	type in _taggable

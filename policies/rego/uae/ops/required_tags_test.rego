@@ -10,17 +10,23 @@ test_uae_ops_001_allows_tagged_and_untaggable_resources if {
 }
 
 test_uae_ops_001_allows_computed_tag_value if {
-	bucket := object.union(fx.aws("aws:s3/bucket:Bucket", "lake", {}), {"tags": {"environment": "prod", "owner": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "data-classification": "confidential"}})
+	bucket := object.union(fx.aws("aws:s3/bucket:Bucket", "lake", {}), {
+		"tags": {"environment": "prod", "owner": fx.unknown, "data-classification": "confidential"},
+	})
 	count(required_tags.deny) == 0 with input as fx.prod([bucket])
 }
 
 test_uae_ops_001_denies_missing_tags if {
-	bucket := object.union(object.remove(fx.aws("aws:s3/bucket:Bucket", "lake", {}), ["tags"]), {"tags": {"owner": "ml-platform-team"}})
+	bucket := object.union(object.remove(fx.aws("aws:s3/bucket:Bucket", "lake", {}), ["tags"]), {
+		"tags": {"owner": "ml-platform-team"},
+	})
 	findings := required_tags.deny with input as fx.prod([bucket])
 	{f.urn | some f in findings} == {bucket.urn}
 }
 
 test_uae_ops_001_denies_empty_tag if {
-	cluster := object.union(fx.aws("aws:eks/cluster:Cluster", "ml", {}), {"tags": {"environment": "prod", "owner": "", "data-classification": "internal"}})
+	cluster := object.union(fx.aws("aws:eks/cluster:Cluster", "ml", {}), {
+		"tags": {"environment": "prod", "owner": "", "data-classification": "internal"},
+	})
 	count(required_tags.deny) == 1 with input as fx.prod([cluster])
 }

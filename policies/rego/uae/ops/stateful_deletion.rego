@@ -1,13 +1,10 @@
-package uae.ops.stateful_deletion
-
-import data.lib
-
 # METADATA
 # title: No deletion or replacement of stateful resources in prod
 # description: >-
 #   In prod, a delete or replace of a resource that holds data (S3 bucket, MSK, EKS, ElastiCache,
 #   RDS, KMS key, DynamoDB table, EFS, ...; data/stateful_types.json) destroys that data or key
 #   material. Such a change needs an approved waiver (handled outside Rego).
+# scope: package
 # custom:
 #   id: UAE-OPS-002
 #   severity: critical
@@ -15,6 +12,10 @@ import data.lib
 #   remediation: >-
 #     Avoid the replacement (check replace_reasons; use aliases for renames, ignore_changes for
 #     drift), or migrate data first and record an approved waiver.
+package uae.ops.stateful_deletion
+
+import data.lib
+
 deny contains f if {
 	lib.prod_like
 	some r in input.resources

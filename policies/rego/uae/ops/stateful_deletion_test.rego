@@ -3,7 +3,10 @@ package uae.ops.stateful_deletion_test
 import data.lib.fixtures_test as fx
 import data.uae.ops.stateful_deletion
 
-_replaced_cluster := object.union(fx.aws("aws:msk/cluster:Cluster", "features", {"kafkaVersion": "3.7.x"}), {"op": "replace", "replace_reasons": ["kafkaVersion"]})
+_replaced_cluster := object.union(fx.aws("aws:msk/cluster:Cluster", "features", {"kafkaVersion": "3.7.x"}), {
+	"op": "replace",
+	"replace_reasons": ["kafkaVersion"],
+})
 
 test_uae_ops_002_allows_update_in_prod if {
 	bucket := object.union(fx.aws("aws:s3/bucket:Bucket", "lake", {}), {"op": "update"})

@@ -1,18 +1,19 @@
-package uae.res.arn_regions
-
-import data.lib
-
 # METADATA
 # title: No ARNs that name another region
 # description: >-
 #   An ARN in a resource's inputs (a KMS key, a topic, a role session target, a policy resource)
 #   whose region field names a region other than me-central-1 points data or control at another
 #   region. ARNs inside JSON policy documents count too.
+# scope: package
 # custom:
 #   id: UAE-RES-013
 #   severity: high
 #   controls: ["UAE-PDPL-Art.22-23", "ISO27001:A.5.23"]
 #   remediation: Refer to resources in me-central-1 only.
+package uae.res.arn_regions
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_resources
 	_maybe_foreign(lib.inputs_text[r.urn])

@@ -1,7 +1,3 @@
-package uae.res.default_provider
-
-import data.lib
-
 # METADATA
 # title: Every AWS resource resolves to me-central-1 through its provider
 # description: >-
@@ -10,6 +6,7 @@ import data.lib
 #   unset, the deploying environment. An explicit provider without `region` is "unknown". Each resource
 #   created through a provider outside me-central-1 (or whose region is not known) is reported on
 #   the resource itself, beside the provider finding (UAE-RES-001).
+# scope: package
 # custom:
 #   id: UAE-RES-003
 #   severity: critical
@@ -17,6 +14,10 @@ import data.lib
 #   remediation: >-
 #     Pass an explicit me-central-1 provider to the resource (opts=ResourceOptions(provider=...))
 #     and set pulumi:disable-default-providers in the stack config.
+package uae.res.default_provider
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_resources
 	r.package in data.lib.aws.region_packages
@@ -35,6 +36,8 @@ _via := {
 	"provider": "an explicit AWS provider",
 }
 
-_shown(region) := "<unset>" if is_null(region)
-else := lib.cannot_verify_text(lib.unverifiable(region)) if lib.unverifiable(region)
-else := region
+_shown(region) := "<unset>" if {
+	is_null(region)
+} else := lib.cannot_verify_text(lib.unverifiable(region)) if {
+	lib.unverifiable(region)
+} else := region

@@ -1,12 +1,9 @@
-package uae.res.dynamodb_replicas
-
-import data.lib
-
 # METADATA
 # title: No DynamoDB global tables or replicas
 # description: >-
 #   DynamoDB replicas and global tables copy every item to another region. There is no second UAE
 #   region, so any replica leaves the country.
+# scope: package
 # custom:
 #   id: UAE-RES-006
 #   severity: critical
@@ -14,6 +11,10 @@ import data.lib
 #   remediation: >-
 #     Remove `replicas` and global-table resources; use point-in-time recovery and in-region AWS
 #     Backup vaults for recovery.
+package uae.res.dynamodb_replicas
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_type("aws:dynamodb/table:Table")
 	count(lib.as_array(object.get(r.inputs, "replicas", []))) > 0

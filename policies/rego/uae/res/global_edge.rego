@@ -1,17 +1,18 @@
-package uae.res.global_edge
-
-import data.lib
-
 # METADATA
 # title: No CloudFront or Global Accelerator
 # description: >-
 #   CloudFront and Global Accelerator are global services that terminate and cache traffic at
 #   edge locations worldwide, outside the UAE.
+# scope: package
 # custom:
 #   id: UAE-RES-011
 #   severity: high
 #   controls: ["UAE-PDPL-Art.22-23", "UAE-ICT-Health-Law", "ISO27001:A.5.23"]
 #   remediation: Serve through a regional load balancer or API in me-central-1.
+package uae.res.global_edge
+
+import data.lib
+
 deny contains f if {
 	some type in lib.live_types
 	some prefix in ["aws:cloudfront/", "aws:globalaccelerator/"]

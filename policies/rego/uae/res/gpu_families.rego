@@ -1,18 +1,19 @@
-package uae.res.gpu_families
-
-import data.lib
-
 # METADATA
 # title: GPU instance types are from families offered in me-central-1
 # description: >-
 #   Only the g5, g6, g6e and p5en accelerated families are offered in me-central-1; asking for
 #   another accelerated family (p4d, p5, g4dn, inf2, trn1, ...) fails or tempts a move to another
 #   region. A computed instance type cannot be checked and is reported.
+# scope: package
 # custom:
 #   id: UAE-RES-012
 #   severity: high
 #   controls: ["UAE-PDPL-Art.22-23", "ISO27001:A.8.9"]
 #   remediation: Use g5, g6, g6e or p5en instance types (p5en only in me-central-1a and c).
+package uae.res.gpu_families
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_of_types(_instance_type_types)
 	some instance_type in _instance_types(r)

@@ -1,7 +1,3 @@
-package uae.res.kubernetes_cluster_region
-
-import data.lib
-
 # METADATA
 # title: Kubernetes objects run on a cluster shown to be in me-central-1
 # description: >-
@@ -11,6 +7,7 @@ import data.lib
 #   (docs/gate-input.md); a provider whose cluster region is neither (ambient kubeconfig) or is
 #   outside me-central-1 cannot show that its objects stay in the UAE. Reported once per provider
 #   that has live objects, naming how many objects it places.
+# scope: package
 # custom:
 #   id: UAE-RES-016
 #   severity: critical
@@ -19,6 +16,10 @@ import data.lib
 #     Build the kubernetes provider's kubeconfig from the me-central-1 EKS cluster of the same
 #     program (cluster endpoint, certificate authority and name), not from ambient configuration;
 #     for a cluster of another stack set `<project>:kubernetesClusterRegion: me-central-1`.
+package uae.res.kubernetes_cluster_region
+
+import data.lib
+
 deny contains f if {
 	some p in input.providers
 	p.package == "kubernetes"

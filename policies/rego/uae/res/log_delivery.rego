@@ -1,8 +1,3 @@
-package uae.res.log_delivery
-
-import data.lib
-import data.lib.aws
-
 # METADATA
 # title: Logs are delivered only to destinations in me-central-1
 # description: >-
@@ -10,11 +5,17 @@ import data.lib.aws
 #   destination bucket, stream or function. Where the destination is a resource of this stack (found
 #   through the property's dependencies, or a CloudTrail bucket name), that resource must be in
 #   me-central-1.
+# scope: package
 # custom:
 #   id: UAE-RES-010
 #   severity: high
 #   controls: ["UAE-PDPL-Art.22-23", "ISO27001:A.8.15"]
 #   remediation: Deliver logs to a bucket, stream or function created in me-central-1.
+package uae.res.log_delivery
+
+import data.lib
+import data.lib.aws
+
 deny contains f if {
 	some type, properties in _destination_properties
 	some r in lib.live_of_type(type)

@@ -1,7 +1,3 @@
-package uae.res.nested_regions
-
-import data.lib
-
 # METADATA
 # title: No nested region settings or multi-Region constructs outside me-central-1
 # description: >-
@@ -10,6 +6,7 @@ import data.lib
 #   `...region`/`...regionName` field. Any such value other than me-central-1 moves data or
 #   control out of the UAE, whatever the resource type. Multi-Region constructs (RDS and
 #   ElastiCache global datastores, S3 Multi-Region Access Points) are egress by design.
+# scope: package
 # custom:
 #   id: UAE-RES-015
 #   severity: high
@@ -17,6 +14,10 @@ import data.lib
 #   remediation: >-
 #     Keep replicas, destinations and targets in me-central-1; for resilience use the three
 #     availability zones and in-region backups instead of another region.
+package uae.res.nested_regions
+
+import data.lib
+
 deny contains f if {
 	some r in lib.live_resources
 	r.package in data.lib.aws.region_packages
@@ -91,7 +92,17 @@ _maybe_foreign(text) if {
 	found != sprintf("%q", [lib.home_region])
 }
 
-# The second walk runs only where a region-like key holds the unknown or secret marker.
-_maybe_hidden(text) if regex.match(`(?i)region[a-z]*":\s*"(\[secret\]|04da6b54-80e4-46f7-96ec-b56ff0331ba9)"`, text)
+# The unknown and secret markers (lib/core.rego) as a regex alternation, and the two places a
+# region-like key can hold one: its string value, or an element of its list. Built once.
+_opaque_marker := concat("|", [strings.replace_n({"[": `\[`, "]": `\]`}, lib.secret), lib.unknown])
 
-_maybe_hidden(text) if regex.match(`(?i)regions":\s*\[[^\]]*"(\[secret\]|04da6b54-80e4-46f7-96ec-b56ff0331ba9)"`, text)
+_hidden_region_patterns := [
+	sprintf(`(?i)region[a-z]*":\s*"(%s)"`, [_opaque_marker]),
+	sprintf(`(?i)regions":\s*\[[^\]]*"(%s)"`, [_opaque_marker]),
+]
+
+# The second walk runs only where a region-like key holds the unknown or secret marker.
+_maybe_hidden(text) if {
+	some pattern in _hidden_region_patterns
+	regex.match(pattern, text)
+}

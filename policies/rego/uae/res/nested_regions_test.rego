@@ -6,7 +6,10 @@ import data.uae.res.nested_regions
 _secret(replicas) := fx.aws("aws:secretsmanager/secret:Secret", "db", {"name": "db", "replicas": replicas})
 
 test_uae_res_015_allows_in_region_settings_and_policy_conditions if {
-	peering := fx.aws("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peer", {"peerRegion": "me-central-1", "vpcId": "vpc-1"})
+	peering := fx.aws("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peer", {
+		"peerRegion": "me-central-1",
+		"vpcId": "vpc-1",
+	})
 	policy := fx.aws("aws:iam/policy:Policy", "region-lock", {"policy": json.marshal({"Statement": [{
 		"Effect": "Deny", "Action": "*", "Resource": "*",
 		"Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}},
@@ -22,17 +25,26 @@ test_uae_res_015_denies_secret_replica_abroad if {
 }
 
 test_uae_res_015_denies_cross_region_peering if {
-	peering := fx.aws("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peer", {"peerRegion": "me-south-1", "vpcId": "vpc-1"})
+	peering := fx.aws("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peer", {
+		"peerRegion": "me-south-1",
+		"vpcId": "vpc-1",
+	})
 	count(nested_regions.deny) == 1 with input as fx.prod([peering])
 }
 
 test_uae_res_015_denies_region_lists if {
-	r := fx.aws("aws:ssm/resourceDataSync:ResourceDataSync", "sync", {"s3Destination": {"bucketName": "b", "region": "me-central-1"}, "sourceRegions": ["me-central-1", "us-east-1"]})
+	r := fx.aws("aws:ssm/resourceDataSync:ResourceDataSync", "sync", {
+		"s3Destination": {"bucketName": "b", "region": "me-central-1"},
+		"sourceRegions": ["me-central-1", "us-east-1"],
+	})
 	count(nested_regions.deny) == 1 with input as fx.prod([r])
 }
 
 test_uae_res_015_denies_multi_region_constructs if {
-	global := fx.aws("aws:rds/globalCluster:GlobalCluster", "registry", {"globalClusterIdentifier": "registry", "engine": "aurora-postgresql"})
+	global := fx.aws("aws:rds/globalCluster:GlobalCluster", "registry", {
+		"globalClusterIdentifier": "registry",
+		"engine": "aurora-postgresql",
+	})
 	findings := nested_regions.deny with input as fx.prod([global])
 	{f.urn | some f in findings} == {global.urn}
 }
@@ -45,19 +57,21 @@ test_uae_res_015_denies_upper_case_replica_region if {
 }
 
 test_uae_res_015_denies_secret_or_unknown_replica_region if {
-	hidden := _secret([{"region": "[secret]"}])
+	hidden := _secret([{"region": fx.secret}])
+	computed := _secret([{"region": fx.unknown}])
 	f_findings := nested_regions.deny with input as fx.prod([hidden])
+	g_findings := nested_regions.deny with input as fx.prod([computed])
 	some f in f_findings
 	contains(f.message, "cannot be verified at preview time (secret)")
-	computed := _secret([{"region": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}])
-	g_findings := nested_regions.deny with input as fx.prod([computed])
 	some g in g_findings
 	contains(g.message, "cannot be verified at preview time (unknown)")
 }
 
 test_uae_res_015_denies_aws_native_replica_abroad if {
 	table := object.union(
-		fx.aws("aws-native:dynamodb:GlobalTable", "features", {"replicas": [{"region": "me-central-1"}, {"region": "eu-west-1"}]}),
+		fx.aws("aws-native:dynamodb:GlobalTable", "features", {
+			"replicas": [{"region": "me-central-1"}, {"region": "eu-west-1"}],
+		}),
 		{"package": "aws-native"},
 	)
 	count(nested_regions.deny) == 1 with input as fx.prod([table])

@@ -1,7 +1,3 @@
-package uae.res.provider_endpoints
-
-import data.lib
-
 # METADATA
 # title: AWS provider endpoints stay in me-central-1
 # description: >-
@@ -9,6 +5,7 @@ import data.lib
 #   in them, are sent. Every custom endpoint must name me-central-1 (a regional or VPC endpoint);
 #   a global endpoint (sts.amazonaws.com, s3.amazonaws.com), another region's endpoint, or one
 #   not known at preview time is an egress path.
+# scope: package
 # custom:
 #   id: UAE-RES-014
 #   severity: critical
@@ -16,6 +13,10 @@ import data.lib
 #   remediation: >-
 #     Remove the endpoint overrides, or point each at a me-central-1 regional or VPC endpoint
 #     (https://<service>.me-central-1.amazonaws.com); set sts_region to me-central-1.
+package uae.res.provider_endpoints
+
+import data.lib
+
 deny contains f if {
 	some p in _aws_providers
 	some entry in _endpoint_entries(p)
@@ -51,20 +52,16 @@ _endpoint_entries(p) := entries if {
 	entries := _entries(raw)
 }
 
-_entries(raw) := [e | some e in raw; is_object(e)] if is_array(raw)
-
-else := [e | some e in json.unmarshal(raw); is_object(e)] if {
+_entries(raw) := [e | some e in raw; is_object(e)] if {
+	is_array(raw)
+} else := [e | some e in json.unmarshal(raw); is_object(e)] if {
 	is_string(raw)
 	json.is_valid(raw)
 	is_array(json.unmarshal(raw))
-}
-
-else := [] if {
+} else := [] if {
 	is_string(raw)
 	raw == ""
-}
-
-else := [{"endpoints": raw}]
+} else := [{"endpoints": raw}]
 
 _in_home_region(url) if {
 	is_string(url)

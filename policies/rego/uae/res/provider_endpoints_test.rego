@@ -42,8 +42,6 @@ test_uae_res_014_denies_sts_region_elsewhere if {
 }
 
 test_uae_res_014_denies_unreadable_endpoints if {
-	p := _with_inputs({"endpoints": fx_unknown})
+	p := _with_inputs({"endpoints": fx.unknown})
 	count(provider_endpoints.deny) == 1 with input as _doc(p)
 }
-
-fx_unknown := "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

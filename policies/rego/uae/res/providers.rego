@@ -1,7 +1,3 @@
-package uae.res.providers
-
-import data.lib
-
 # METADATA
 # title: AWS providers are pinned to me-central-1
 # description: >-
@@ -10,6 +6,7 @@ import data.lib
 #   to the environment (an explicit provider without `region` takes AWS_REGION from the deployer),
 #   places every resource it manages outside the UAE. A region that is unknown or secret cannot be
 #   verified at preview time (ADR 0006).
+# scope: package
 # custom:
 #   id: UAE-RES-001
 #   severity: critical
@@ -17,6 +14,10 @@ import data.lib
 #   remediation: >-
 #     Create providers with region="me-central-1" and set pulumi:disable-default-providers so a
 #     forgotten provider fails instead of falling back to another region.
+package uae.res.providers
+
+import data.lib
+
 deny contains f if {
 	some p in input.providers
 	p.package in data.lib.aws.region_packages
@@ -29,6 +30,8 @@ deny contains f if {
 	))
 }
 
-_shown(region) := "<unset>" if is_null(region)
-else := sprintf("that %s", [lib.cannot_verify_text(lib.unverifiable(region))]) if lib.unverifiable(region)
-else := region
+_shown(region) := "<unset>" if {
+	is_null(region)
+} else := sprintf("that %s", [lib.cannot_verify_text(lib.unverifiable(region))]) if {
+	lib.unverifiable(region)
+} else := region

@@ -34,6 +34,14 @@ test_uae_res_001_denies_default_provider_without_region if {
 }
 
 test_uae_res_001_allows_kubernetes_provider if {
-	k8s := {"urn": fx.k8s_provider_urn, "name": "eks", "package": "kubernetes", "default": false, "op": "create", "region": null, "inputs": {}}
+	k8s := {
+		"urn": fx.k8s_provider_urn,
+		"name": "eks",
+		"package": "kubernetes",
+		"default": false,
+		"op": "create",
+		"region": null,
+		"inputs": {},
+	}
 	count(providers.deny) == 0 with input as object.union(fx.prod([]), {"providers": [fx.uae_provider, k8s]})
 }

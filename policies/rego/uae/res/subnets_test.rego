@@ -3,7 +3,11 @@ package uae.res.subnets_test
 import data.lib.fixtures_test as fx
 import data.uae.res.subnets
 
-_subnet(inputs) := fx.aws("aws:ec2/subnet:Subnet", "private-a", object.union({"cidrBlock": "10.42.0.0/19", "vpcId": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}, inputs))
+_subnet(inputs) := fx.aws(
+	"aws:ec2/subnet:Subnet",
+	"private-a",
+	object.union({"cidrBlock": "10.42.0.0/19", "vpcId": fx.unknown}, inputs),
+)
 
 test_uae_res_004_allows_uae_zones if {
 	count(subnets.deny) == 0 with input as fx.prod([
@@ -22,5 +26,5 @@ test_uae_res_004_denies_foreign_zone_id if {
 }
 
 test_uae_res_004_denies_unknown_zone if {
-	count(subnets.deny) == 1 with input as fx.prod([_subnet({"availabilityZone": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})])
+	count(subnets.deny) == 1 with input as fx.prod([_subnet({"availabilityZone": fx.unknown})])
 }
