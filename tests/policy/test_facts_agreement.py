@@ -13,8 +13,8 @@ import pytest
 
 from infra.config import CPU_FAMILIES, ConfigError, _node_pool
 from platformctl.gate.engines.checkov import build_request, call_worker
-from platformctl.gate.input.preview import normalize
 from platformctl.gate.engines.rego import make_engine
+from platformctl.gate.input.preview import normalize
 from policies.facts import ACCELERATED_FAMILIES, GPU_FAMILIES, HOME_REGION, UNKNOWN
 
 STACK = "urn:pulumi:prod::uae-ml-platform::"
