@@ -122,6 +122,9 @@ def policy_set_digest(root: Path | None = None) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+FACTS_PATHS = ("policies/__init__.py", "policies/facts.py", "policies/rego/data")
+
+
 def synthesize_at_commit(ws: Workspace, stack: str, bundle: ReleaseBundle, out: Path) -> None:
     """Synthesize `stack` with the program as it is at the bundle's infra commit.
 
@@ -134,7 +137,10 @@ def synthesize_at_commit(ws: Workspace, stack: str, bundle: ReleaseBundle, out: 
         raise SynthesisError(f"infra commit {bundle.infra_commit[:12]} has no infra/ program to synthesize")
     with tempfile.TemporaryDirectory(prefix="platformctl-synth-") as tmp:
         source, stacks = Path(tmp) / "source", Path(tmp) / "stacks"
-        gitrepo.export_tree(ws.repo, bundle.infra_commit, ["infra"], source)
+        # The program and the facts it reads (region, zones, GPU families: policies/facts.py and
+        # policies/rego/data) come from the same commit, when that commit has them.
+        paths = ["infra"] + [p for p in FACTS_PATHS if gitrepo.has_path(ws.repo, bundle.infra_commit, p)]
+        gitrepo.export_tree(ws.repo, bundle.infra_commit, paths, source)
         stacks.mkdir()
         shutil.copy2(ws.stacks_dir / f"Pulumi.{stack}.yaml", stacks / f"Pulumi.{stack}.yaml")
         (stacks / f"release.{stack}.yaml").write_text(bundle.for_stack(stack).render(), encoding="utf-8")

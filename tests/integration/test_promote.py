@@ -55,6 +55,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "infra", root / "infra", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "stacks", root / "stacks")
     shutil.copy2(REPO / "Pulumi.yaml", root / "Pulumi.yaml")
+    (root / "policies" / "rego").mkdir(parents=True)
+    for facts in ("__init__.py", "facts.py"):
+        shutil.copy2(REPO / "policies" / facts, root / "policies" / facts)
+    shutil.copytree(REPO / "policies" / "rego" / "data", root / "policies" / "rego" / "data")
     (root / ".gitignore").write_text("__pycache__/\n/out/\n")
     first = commit_all(root, "platform")
     for path in (root / "stacks").glob("release.*.yaml"):
