@@ -1,4 +1,4 @@
-"""The JSON Schemas of schemas/ (draft 2020-12), checked with jsonschema.
+"""The JSON Schemas of schemas/ (JSON Schema draft-07: the draft OPA's type checker reads, `opa check -s schemas`), checked with jsonschema.
 
 One place turns a schema violation into the one-line error the CLI prints (exit 2): the location
 of the first problem and what is wrong there. A schema may say it in its own words with an
@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from platformctl.errors import PlatformError
@@ -32,12 +32,12 @@ _ENVELOPES: dict[str, dict[str, Any]] = {
 @cache
 def schema(name: str) -> dict[str, Any]:
     document = json.loads((SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(document)
+    Draft7Validator.check_schema(document)
     return dict(document)
 
 
 @cache
-def validator(name: str, *, envelope: bool = False) -> Draft202012Validator:
+def validator(name: str, *, envelope: bool = False) -> Draft7Validator:
     """The validator of schemas/<name>.schema.json, or of its envelope (see _ENVELOPES)."""
     document = schema(name)
     if envelope:
@@ -47,7 +47,7 @@ def validator(name: str, *, envelope: bool = False) -> Draft202012Validator:
             "required": shallow.pop("required"),
             "properties": {**document["properties"], **shallow},
         }
-    return Draft202012Validator(document, format_checker=FormatChecker())
+    return Draft7Validator(document, format_checker=FormatChecker())
 
 
 def location(path: Any) -> str:

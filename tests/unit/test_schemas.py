@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,10 @@ def prod_input() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
-def test_every_schema_is_a_valid_draft_2020_12_schema(path: Path) -> None:
+def test_every_schema_is_a_valid_draft_07_schema(path: Path) -> None:
     document = json.loads(path.read_text())
-    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    # Draft-07: the newest draft OPA's type checker (`opa check -s schemas`) reads.
+    assert document["$schema"] == "http://json-schema.org/draft-07/schema#"
     schemas.schema(path.name.removesuffix(".schema.json"))  # check_schema raises when invalid
 
 
@@ -83,3 +85,37 @@ def test_curated_list_is_valid_and_a_malformed_one_is_one_clear_error(tmp_path: 
         load_curated(broken)
     assert str(caught.value) == f"{broken}: checks.{check_id}.enforcement: missing dev"
     assert "\n" not in str(caught.value)
+
+
+REGO_ROOT = Path(__file__).resolve().parents[2] / "policies" / "rego"
+SCHEMA_ANNOTATION = '# schemas:\n#   - input: schema["gate-input.schema"]\n'
+
+
+def _rego_modules() -> list[Path]:
+    return sorted(p for p in REGO_ROOT.rglob("*.rego") if not p.name.endswith("_test.rego"))
+
+
+@pytest.mark.parametrize("path", _rego_modules(), ids=lambda p: str(p.relative_to(REGO_ROOT)))
+def test_every_policy_module_types_its_input_with_the_gate_input_schema(path: Path) -> None:
+    """The package-scoped METADATA names schemas/gate-input.schema.json, so `opa check -s schemas`
+    type-checks every reference to `input` against it (OPA names a schema file by its path without
+    the last extension)."""
+    text = path.read_text(encoding="utf-8")
+    block = text[text.index("# METADATA\n") : text.index("\npackage ")]
+    assert "# scope: package\n" in block, path
+    assert SCHEMA_ANNOTATION in block + "\n", path
+    assert (schemas.SCHEMAS_DIR / "gate-input.schema.json").is_file()
+
+
+def test_every_input_field_the_rules_read_is_in_the_gate_input_schema() -> None:
+    """What `opa check -s` reports as a type error, checked here without the OPA binary: a rule
+    reading `input.<field>` that the schema does not define (a typo, or a field the reader dropped)."""
+    properties = set(schemas.schema("gate-input")["properties"])
+    read = {
+        field
+        for path in _rego_modules()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        for field in re.findall(r"\binput\.([A-Za-z_][A-Za-z0-9_]*)", re.sub(r"#.*", "", line))
+    }
+    assert read, "no rule reads input: the pattern is wrong"
+    assert read - properties == set()

@@ -325,7 +325,7 @@ def test_pull_requests_check_the_rego_library_on_real_opa_and_regal() -> None:
     commands = [command_text(s) for s in steps(job)]
     required = {
         "opa fmt": r"^opa fmt (--list )?--fail policies/rego$",
-        "opa check": r"^opa check --strict\b.* policies/rego$",
+        "opa check": r"^opa check --strict\b.* --schema schemas policies/rego$",
         "opa test": r"^opa test\b.* policies/rego \"\$RUNNER_TEMP/uae_data.json\"$",
         "regal lint": r"^regal lint\b.* policies/rego$",
     }

@@ -6,6 +6,8 @@
 #   evaluated without being registered here. This package lives outside data.uae: a rule inside
 #   data.uae that iterates data.uae would depend on itself, which OPA rejects as recursion.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 package gate
 
 import data.lib

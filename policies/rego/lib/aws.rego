@@ -1,4 +1,9 @@
 # Helpers for pulumi-aws resources in the normalized gate input.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 package lib.aws
 
 # Parent-package rules are referenced as data.lib.* (not through `import data.lib`): regorus

@@ -1,5 +1,10 @@
 # Shared helpers over the normalized gate input (docs/gate-input.md).
 # Package `lib` (file core.rego) so the contract's `data.lib.unknown` resolves.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 package lib
 
 # The value Pulumi uses for anything not known at preview time (data/sentinels.json, checked

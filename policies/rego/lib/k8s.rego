@@ -1,4 +1,9 @@
 # Helpers to find pod specs and containers in Kubernetes resources of the gate input.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 package lib.k8s
 
 # Parent-package rules are referenced as data.lib.* (not through `import data.lib`): regorus

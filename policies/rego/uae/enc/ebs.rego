@@ -6,6 +6,8 @@
 #   and the aws-native Volume, Instance and LaunchTemplate. An `encrypted` setting (or a whole
 #   device mapping) that is unknown or secret cannot be verified at preview time (ADR 0006).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-011
 #   severity: high

@@ -4,6 +4,8 @@
 #   An EKS cluster needs encryptionConfig with resources including "secrets" and a KMS key ARN,
 #   so secrets in etcd are envelope-encrypted with a key in me-central-1.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-006
 #   severity: high

@@ -4,6 +4,8 @@
 #   A replication group needs transitEncryptionEnabled and atRestEncryptionEnabled true, and an
 #   authToken or RBAC user groups so clients must authenticate.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-008
 #   severity: high

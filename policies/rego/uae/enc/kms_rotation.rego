@@ -4,6 +4,8 @@
 #   Customer managed symmetric encryption keys (keySpec SYMMETRIC_DEFAULT, the default) need
 #   enableKeyRotation true. Asymmetric and HMAC keys cannot rotate and are not checked.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-009
 #   severity: medium

@@ -4,6 +4,8 @@
 #   An MSK cluster needs encryptionInfo.encryptionInTransit.clientBroker "TLS", inCluster true
 #   (the default when absent) and encryptionInfo.encryptionAtRestKmsKeyArn set.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-007
 #   severity: high

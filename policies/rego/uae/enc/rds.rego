@@ -2,6 +2,8 @@
 # title: RDS storage is encrypted
 # description: RDS instances and clusters need storageEncrypted true.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-010
 #   severity: high

@@ -4,6 +4,8 @@
 #   The canned ACLs public-read, public-read-write and authenticated-read (any AWS account) expose
 #   objects outside the organisation, on a bucket or a BucketAcl.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-005
 #   severity: critical

@@ -4,6 +4,8 @@
 #   A bucket policy statement that allows Principal "*" (or {"AWS": "*"}) without a Condition
 #   makes the bucket public.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-004
 #   severity: critical

@@ -6,6 +6,8 @@
 #   serverSideEncryptionConfiguration. A computed key id counts as set; the AWS managed alias
 #   alias/aws/s3 does not.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-001
 #   severity: high

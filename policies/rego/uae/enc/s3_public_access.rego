@@ -4,6 +4,8 @@
 #   Every bucket needs a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy,
 #   ignorePublicAcls and restrictPublicBuckets all true, so no ACL or policy can expose it.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-002
 #   severity: high

@@ -5,6 +5,8 @@
 #   Enabled, through a BucketVersioning resource or the bucket's inline `versioning`, so that
 #   in-region recovery from deletion or overwrite is possible.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-ENC-003
 #   severity: medium

@@ -4,6 +4,8 @@
 #   IAM access keys are long-lived credentials that end up in state, CI and laptops. Workloads use
 #   roles (IRSA / EKS Pod Identity), people use IAM Identity Center.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-IAM-003
 #   severity: high

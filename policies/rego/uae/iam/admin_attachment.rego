@@ -4,6 +4,8 @@
 #   The AWS managed AdministratorAccess policy must not be attached to any role, user or group
 #   (policy attachments or a role's managedPolicyArns).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-IAM-002
 #   severity: critical

@@ -2,6 +2,8 @@
 # title: MSK clusters do not allow unauthenticated clients
 # description: An MSK cluster must not set clientAuthentication.unauthenticated true.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-IAM-004
 #   severity: high

@@ -5,6 +5,8 @@
 #   Checked in managed policies, role/user/group inline policies and a role's inlinePolicies,
 #   whether the document is a JSON string or an object.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-IAM-001
 #   severity: critical

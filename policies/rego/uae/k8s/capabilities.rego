@@ -7,6 +7,8 @@
 #   kinds) and in capabilities.add lists anywhere in Helm values; an add list that is unknown or
 #   secret at preview time cannot be verified and denies.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-013
 #   severity: critical

@@ -4,6 +4,8 @@
 #   EKS node groups with accelerated instance types need the taint nvidia.com/gpu with effect
 #   NO_SCHEDULE so that only pods that request GPUs (and tolerate it) land on costly GPU nodes.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-007
 #   severity: medium

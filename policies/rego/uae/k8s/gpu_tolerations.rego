@@ -4,6 +4,8 @@
 #   A pod whose containers request nvidia.com/gpu must tolerate nvidia.com/gpu:NoSchedule,
 #   otherwise it can never be scheduled on the tainted GPU node groups.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-008
 #   severity: low

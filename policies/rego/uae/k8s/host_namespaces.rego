@@ -5,6 +5,8 @@
 #   and shared memory. Checked in every pod spec of any Kubernetes object and anywhere in Helm
 #   release values, as true or "true"; a value unknown or secret at preview time denies too.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-002
 #   severity: critical

@@ -5,6 +5,8 @@
 #   isolation. Checked in every pod spec of any Kubernetes object (volumes unknown or secret at
 #   preview time deny) and for any `hostPath` setting in Helm release values.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-003
 #   severity: high

@@ -6,6 +6,8 @@
 #   accepted (it is built from the in-region ECR repository); a partly computed one only when its
 #   registry host is literally the in-region ECR.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-009
 #   severity: high

@@ -5,6 +5,8 @@
 #   an @sha256: digest so that what was reviewed is what runs. A computed image or digest counts
 #   as pinned. Also checked for `image` values in Helm releases.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-010
 #   severity: medium

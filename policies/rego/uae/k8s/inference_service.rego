@@ -5,6 +5,8 @@
 #   resources.limits for cpu and memory; in prod predictor.minReplicas must be at least 2 so one
 #   replica can be lost (or drained for a node upgrade) without an outage.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-012
 #   severity: medium

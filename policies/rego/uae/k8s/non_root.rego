@@ -6,6 +6,8 @@
 #   any Kubernetes object; a setting unknown or secret at preview time cannot be verified and
 #   denies. Helm values that set runAsUser 0 or runAsNonRoot false anywhere deny too.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-004
 #   severity: high

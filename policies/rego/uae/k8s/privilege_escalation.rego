@@ -6,6 +6,8 @@
 #   unknown or secret at preview time cannot be verified and denies. Helm values that set
 #   allowPrivilegeEscalation true (or "true") anywhere deny too.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-005
 #   severity: high

@@ -6,6 +6,8 @@
 #   `privileged` setting (securityContext, containerSecurityContext, ...), true or "true". A
 #   privileged setting that is unknown or secret at preview time cannot be verified and denies.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-001
 #   severity: critical

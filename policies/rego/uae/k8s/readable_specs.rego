@@ -9,6 +9,8 @@
 #   hostPath, runAsUser, ...) that is unknown or secret, and a Kubernetes object whose
 #   containers, template or spec is unknown or secret.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-014
 #   severity: high

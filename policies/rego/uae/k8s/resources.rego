@@ -6,6 +6,8 @@
 #   a runaway container cannot starve its neighbours. Pod specs are found in any Kubernetes
 #   object (CRDs, *Patch kinds, Lists) by their structure.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-006
 #   severity: medium

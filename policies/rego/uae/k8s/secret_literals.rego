@@ -5,6 +5,8 @@
 #   secrets (password, passwd, token, secret, apikey, api_key, access_key, private_key; any case)
 #   put credentials in plain Kubernetes objects and in Pulumi state. env valueFrom is fine.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-011
 #   severity: high

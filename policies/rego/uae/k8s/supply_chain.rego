@@ -10,6 +10,8 @@
 #   computed at preview is accepted; a partly computed one only when its host is literally the
 #   in-region ECR.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-K8S-015
 #   severity: high

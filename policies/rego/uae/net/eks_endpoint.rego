@@ -5,6 +5,8 @@
 #   true when unset). In dev a public endpoint needs publicAccessCidrs naming specific networks;
 #   missing publicAccessCidrs means 0.0.0.0/0, which is never allowed.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-NET-004
 #   severity: critical

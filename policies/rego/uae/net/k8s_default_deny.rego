@@ -5,6 +5,8 @@
 #   Deployment, Job, InferenceService, PyTorchJob, ...; namespace "default" when unset) needs a
 #   NetworkPolicy with an empty podSelector, policyTypes including Ingress and no ingress rules.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-NET-003
 #   severity: high

@@ -7,6 +7,8 @@
 #   DefaultNetworkAcl inline rules, NetworkAclRule and aws-native NetworkAclEntry. An action, port
 #   or source that is unknown or secret where the verdict depends on it is denied (ADR 0006).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-NET-006
 #   severity: high

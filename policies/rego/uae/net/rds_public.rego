@@ -2,6 +2,8 @@
 # title: RDS databases are not publicly accessible
 # description: RDS instances and cluster instances must not set publiclyAccessible true.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-NET-005
 #   severity: critical

@@ -9,6 +9,8 @@
 #   security group types. A source, port or protocol that is unknown or secret where the verdict
 #   depends on it cannot be verified at preview time and is denied (ADR 0006).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-NET-001
 #   severity: critical

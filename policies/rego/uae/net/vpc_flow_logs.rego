@@ -4,6 +4,8 @@
 #   Each VPC needs an aws:ec2/flowLog:FlowLog whose vpcId refers to it, so network traffic can be
 #   investigated.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-NET-002
 #   severity: medium

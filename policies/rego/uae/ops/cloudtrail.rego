@@ -5,6 +5,8 @@
 #   kmsKeyId set, so API activity is recorded tamper-evidently and encrypted with a UAE key
 #   (stacks that deploy AWS resources; a Kubernetes-only stack creates no AWS activity of its own).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-OPS-003
 #   severity: high

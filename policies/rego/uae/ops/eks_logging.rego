@@ -4,6 +4,8 @@
 #   An EKS cluster's enabledClusterLogTypes must include api, audit and authenticator so that
 #   access to the cluster can be reconstructed.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-OPS-005
 #   severity: medium

@@ -4,6 +4,8 @@
 #   A prod stack that deploys AWS resources must define an aws:guardduty/detector:Detector for
 #   threat detection (a Kubernetes-only stack creates no AWS activity of its own).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-OPS-004
 #   severity: medium

@@ -5,6 +5,8 @@
 #   pulumi-aws) needs non-empty `environment`, `owner` and `data-classification` in its effective
 #   tags (provider default tags overlaid with the resource's own). A computed value counts as set.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-OPS-001
 #   severity: medium

@@ -5,6 +5,8 @@
 #   RDS, KMS key, DynamoDB table, EFS, ...; data/stateful_types.json) destroys that data or key
 #   material. Such a change needs an approved waiver (handled outside Rego).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-OPS-002
 #   severity: critical

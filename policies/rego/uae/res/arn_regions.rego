@@ -5,6 +5,8 @@
 #   whose region field names a region other than me-central-1 points data or control at another
 #   region. ARNs inside JSON policy documents count too.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-013
 #   severity: high

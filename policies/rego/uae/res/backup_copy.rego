@@ -5,6 +5,8 @@
 #   in-region: the vault must be in me-central-1, either by the region in its ARN or, when the ARN
 #   is computed, by the vault resource it refers to.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-009
 #   severity: critical

@@ -7,6 +7,8 @@
 #   created through a provider outside me-central-1 (or whose region is not known) is reported on
 #   the resource itself, beside the provider finding (UAE-RES-001).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-003
 #   severity: critical

@@ -4,6 +4,8 @@
 #   DynamoDB replicas and global tables copy every item to another region. There is no second UAE
 #   region, so any replica leaves the country.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-006
 #   severity: critical

@@ -4,6 +4,8 @@
 #   ECR registry replication copies images (which embed code and often model weights) to each
 #   destination region. Every destination must be me-central-1 (cross-account, same region).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-008
 #   severity: high

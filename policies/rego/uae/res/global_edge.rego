@@ -4,6 +4,8 @@
 #   CloudFront and Global Accelerator are global services that terminate and cache traffic at
 #   edge locations worldwide, outside the UAE.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-011
 #   severity: high

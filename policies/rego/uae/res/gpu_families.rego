@@ -5,6 +5,8 @@
 #   another accelerated family (p4d, p5, g4dn, inf2, trn1, ...) fails or tempts a move to another
 #   region. A computed instance type cannot be checked and is reported.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-012
 #   severity: high

@@ -4,6 +4,8 @@
 #   Multi-Region KMS keys share key material with replicas in other regions, so data encrypted in
 #   the UAE can be decrypted elsewhere. Keys must be single-Region.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-007
 #   severity: critical

@@ -8,6 +8,8 @@
 #   outside me-central-1 cannot show that its objects stay in the UAE. Reported once per provider
 #   that has live objects, naming how many objects it places.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-016
 #   severity: critical

@@ -6,6 +6,8 @@
 #   through the property's dependencies, or a CloudTrail bucket name), that resource must be in
 #   me-central-1.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-010
 #   severity: high

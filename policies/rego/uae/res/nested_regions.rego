@@ -7,6 +7,8 @@
 #   control out of the UAE, whatever the resource type. Multi-Region constructs (RDS and
 #   ElastiCache global datastores, S3 Multi-Region Access Points) are egress by design.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-015
 #   severity: high

@@ -6,6 +6,8 @@
 #   a global endpoint (sts.amazonaws.com, s3.amazonaws.com), another region's endpoint, or one
 #   not known at preview time is an egress path.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-014
 #   severity: critical

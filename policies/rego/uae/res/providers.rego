@@ -7,6 +7,8 @@
 #   places every resource it manages outside the UAE. A region that is unknown or secret cannot be
 #   verified at preview time (ADR 0006).
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-001
 #   severity: critical

@@ -5,6 +5,8 @@
 #   region. A resource-level region must be literally me-central-1; a computed (unknown) region
 #   cannot be shown to stay in the UAE.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-002
 #   severity: critical

@@ -6,6 +6,8 @@
 #   this stack in me-central-1; a bucket elsewhere, or one whose region cannot be established, is a
 #   cross-border transfer.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-005
 #   severity: critical

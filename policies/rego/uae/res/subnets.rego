@@ -4,6 +4,8 @@
 #   A subnet's availabilityZone must be one of me-central-1a/b/c and its availabilityZoneId one
 #   of mec1-az1/2/3. A computed zone cannot be shown to be in the UAE.
 # scope: package
+# schemas:
+#   - input: schema["gate-input.schema"]
 # custom:
 #   id: UAE-RES-004
 #   severity: high
