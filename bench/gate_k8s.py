@@ -92,7 +92,7 @@ def kubernetes_objects(namespace: str) -> list[tuple[str, str, dict[str, Any]]]:
                                 "securityContext": _pod("ranker")["securityContext"],
                                 "containers": [_container("ranker")]}}}),
         ("kubernetes:helm.sh/v3:Release", f"{namespace}-exporter", {"chart": "prometheus-node-exporter",
-         "version": "4.39.0", "namespace": namespace, "repositoryOpts": {"repo": "oci://registry.internal/charts"},
+         "version": "4.39.0", "namespace": namespace, "repositoryOpts": {"repo": "oci://123456789012.dkr.ecr.me-central-1.amazonaws.com/mirror/charts"},
          "values": {"image": {"registry": "123456789012.dkr.ecr.me-central-1.amazonaws.com",
                               "repository": "mirror/node-exporter", "tag": "v1.8.2", "digest": IMAGE.split("@")[1]},
                     "containerSecurityContext": {"privileged": False, "allowPrivilegeEscalation": False,
