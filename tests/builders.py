@@ -221,6 +221,29 @@ def container(**changes: Any) -> dict[str, Any]:
     return copy.deepcopy(CONTAINER) | changes
 
 
+# The four settings of a public access block that together block every public access.
+PUBLIC_ACCESS_BLOCKED = {
+    "blockPublicAcls": True,
+    "blockPublicPolicy": True,
+    "ignorePublicAcls": True,
+    "restrictPublicBuckets": True,
+}
+
+
+def empty_input(env: str = "dev") -> dict[str, Any]:
+    """The smallest valid normalized gate input: a stack with no providers and no resources."""
+    return {
+        "schema": "uae-ml-platform/gate-input/v1",
+        "stack": env,
+        "project": PROJECT,
+        "environment": env,
+        "home_region": HOME,
+        "config": {},
+        "providers": [],
+        "resources": [],
+    }
+
+
 def compliant_bucket(s: NormalizedStack, name: str, key: str) -> str:
     """A bucket with KMS encryption under `key`, every public access blocked and versioning; its URN."""
     bucket = s.add("aws:s3/bucket:Bucket", name, {"bucketPrefix": f"{name}-"})
@@ -236,13 +259,7 @@ def compliant_bucket(s: NormalizedStack, name: str, key: str) -> str:
     s.add(
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         name,
-        {
-            "bucket": UNKNOWN,
-            "blockPublicAcls": True,
-            "blockPublicPolicy": True,
-            "ignorePublicAcls": True,
-            "restrictPublicBuckets": True,
-        },
+        {"bucket": UNKNOWN, **PUBLIC_ACCESS_BLOCKED},
         deps={"bucket": [bucket]},
     )
     s.add(

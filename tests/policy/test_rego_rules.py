@@ -22,6 +22,7 @@ from platformctl.gate.engines.rego import (
     run_rego_tests,
 )
 from platformctl.gate.policy.catalogue import load_catalogue
+from tests.builders import empty_input
 
 REPO_ROOT = POLICY_ROOT.parents[1]
 CASES = discover_tests()
@@ -97,16 +98,7 @@ def test_entrypoint_collects_every_rule_package(tmp_path: Path) -> None:
             f'package {package}\n\ndeny contains {{"rule_id": "MARKER", "urn": "{package}", "message": "m"}}\n',
             encoding="utf-8",
         )
-    document = {
-        "schema": "uae-ml-platform/gate-input/v1",
-        "stack": "dev",
-        "project": "uae-ml-platform",
-        "environment": "dev",
-        "home_region": "me-central-1",
-        "config": {},
-        "providers": [],
-        "resources": [],
-    }
+    document = empty_input()
     findings = RegorusEngine(root, include_tests=True).evaluate(document)
     assert {f["urn"] for f in findings if f["rule_id"] == "MARKER"} == packages
 
@@ -157,16 +149,7 @@ def test_no_rule_is_split_around_another() -> None:
 
 
 def test_findings_entrypoint_on_empty_stack() -> None:
-    document = {
-        "schema": "uae-ml-platform/gate-input/v1",
-        "stack": "dev",
-        "project": "uae-ml-platform",
-        "environment": "dev",
-        "home_region": "me-central-1",
-        "config": {},
-        "providers": [],
-        "resources": [],
-    }
+    document = empty_input()
     assert RegorusEngine().evaluate(document) == []
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from platformctl.gate.engines.rego import POLICY_ROOT, RegorusEngine
 from platformctl.gate.input.preview import normalize
-from tests.builders import UNKNOWN
+from tests.builders import PUBLIC_ACCESS_BLOCKED, UNKNOWN
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "policies" / "crossguard"
@@ -158,13 +158,7 @@ class World:
         self.add(
             "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
             f"{name}-pab",
-            {
-                "bucket": UNKNOWN,
-                "blockPublicAcls": True,
-                "blockPublicPolicy": True,
-                "ignorePublicAcls": True,
-                "restrictPublicBuckets": True,
-            },
+            {"bucket": UNKNOWN, **PUBLIC_ACCESS_BLOCKED},
             deps={"bucket": [bucket]},
         )
         self.add(
