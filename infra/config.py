@@ -2,7 +2,8 @@
 
 The stack files (stacks/Pulumi.<env>.yaml) are parsed into these dataclasses before any resource
 is declared, so a wrong region, zone, instance family or size fails with a message naming the key
-instead of producing a half-built preview.
+instead of producing a half-built preview. Structure, types, enums and bounds are checked by
+schemas/stack-config.schema.json (JSON Schema draft-07); this module checks the rest.
 """
 
 from __future__ import annotations
@@ -11,25 +12,32 @@ import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError, best_match
 
 from policies.facts import ACCELERATED_FAMILIES_ELSEWHERE, AVAILABILITY_ZONES, GPU_FAMILIES, HOME_REGION
 
 PROJECT = "uae-ml-platform"
-ENVIRONMENTS = ("dev", "staging", "prod")
+# Read by path, not through platformctl: the program runs on its own (Pulumi, or exported at a commit).
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "stack-config.schema.json"
+_SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+_VALIDATOR = Draft7Validator(_SCHEMA)
+# The enums are the schema's; these names are what the rest of the code (and bootstrap/) reads.
+ENVIRONMENTS: tuple[str, ...] = tuple(_SCHEMA["properties"][f"{PROJECT}:environment"]["enum"])
+DATA_CLASSIFICATIONS: tuple[str, ...] = tuple(_SCHEMA["properties"][f"{PROJECT}:dataClassification"]["enum"])
+NAT_MODES: tuple[str, ...] = tuple(_SCHEMA["definitions"]["network"]["properties"]["natGateways"]["enum"])
+_DEFAULT_PROVIDERS_MESSAGE = _SCHEMA["properties"]["pulumi:disable-default-providers"]["x-message"]
 # Region, zones and GPU families are facts the gate shares (policies/rego/data, read by policies.facts):
 # a GPU family not offered in the region is refused here, at config time, as well as by the gate.
 CPU_FAMILIES = frozenset({"c7i", "m7i", "r7i", "c8g", "m8g", "r8g", "t3"})
-DATA_CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
-NAT_MODES = ("single", "per-az")
 # Managed-service instance families taken to be offered in me-central-1 (the conservative, long-lived
 # generations; newer ones are added here once `aws <service> describe-orderable-...` confirms them).
 MSK_BROKER_FAMILIES = frozenset({"kafka.t3", "kafka.m5"})
-MSK_KAFKA_VERSIONS = frozenset({"3.6.0", "3.7.x", "3.8.x"})
 CACHE_NODE_FAMILIES = frozenset({"cache.t3", "cache.m5", "cache.r5"})
 DB_INSTANCE_FAMILIES = frozenset({"db.t3", "db.m5", "db.r5"})
-MWAA_ENVIRONMENT_CLASSES = ("mw1.small", "mw1.medium", "mw1.large")
-MWAA_AIRFLOW_VERSIONS = frozenset({"2.9.2", "2.10.1", "2.10.3"})
 # Production floors: what "highly available across three zones" and "recoverable" mean in numbers.
 PROD_MIN_BACKUP_RETENTION_DAYS = 7
 PROD_MIN_CACHE_NODES = 2
@@ -189,87 +197,92 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _require(raw: Mapping[str, Any], key: str) -> Any:
-    if key not in raw or raw[key] in (None, ""):
-        raise ConfigError(key, "is required")
-    return _decode(raw[key])
+# What a JSON type is called in an error a person reads.
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "a whole number"}
 
 
-def _string(raw: Mapping[str, Any], key: str, allowed: tuple[str, ...] | None = None) -> str:
-    value = _require(raw, key)
-    if not isinstance(value, str):
-        raise ConfigError(key, f"must be a string, got {type(value).__name__}")
-    if allowed is not None and value not in allowed:
-        raise ConfigError(key, f"{value!r} is not one of {', '.join(allowed)}")
-    return value
+def _key_path(path: Any) -> str:
+    """`uae-ml-platform:network.availabilityZones[1]` for the path [uae-ml-platform:network, availabilityZones, 1]."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
-def _mapping(value: Any, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(key, f"must be a mapping, got {type(value).__name__}")
-    return value
+def _missing_property(error: ValidationError) -> str:
+    # jsonschema reports one `required` error per missing name, worded "'<name>' is a required property".
+    for name in error.validator_value:
+        if error.message == f"{name!r} is a required property":
+            return str(name)
+    return str(error.message)
 
 
-def _string_list(value: Any, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(key, "must be a list of non-empty strings")
-    return tuple(value)
+def _schema_error(error: ValidationError) -> ConfigError:
+    """The first schema violation as ConfigError(key path, one-line problem); no large value is echoed."""
+    path = list(error.absolute_path)
+    key = _key_path(path) or "config"
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if "propertyNames" in error.absolute_schema_path:  # an unknown uae-ml-platform: key at the top level
+        return ConfigError(str(error.instance), f"is not a known key (known: {', '.join(schema.get('enum', []))})")
+    if error.validator == "required":
+        return ConfigError(_key_path([*path, _missing_property(error)]), "is required")
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(schema.get("properties", {}))
+        unknown = sorted(str(k) for k in error.instance if k not in known)
+        return ConfigError(key, f"unknown key(s) {', '.join(unknown)[:200]} (known: {', '.join(known)})")
+    if (error.instance is None or error.instance == "") and path and isinstance(path[-1], str):
+        return ConfigError(key, "is required")  # as Pulumi sees it: a key set to nothing is not set
+    if "x-message" in schema:
+        return ConfigError(key, str(schema["x-message"]))
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
+        return ConfigError(key, f"must be {words}, got {type(error.instance).__name__}")
+    if error.validator == "enum":
+        shown = repr(error.instance) if len(repr(error.instance)) <= 60 else "the value"
+        return ConfigError(key, f"{shown} is not one of {', '.join(map(str, error.validator_value))}")
+    message = error.message.splitlines()[0]
+    return ConfigError(key, message if len(message) <= 200 else message[:197] + "...")
 
 
-def _int(value: Any, key: str) -> int:
-    # YAML gives ints, Pulumi's JSON config may give floats such as 2.0.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise ConfigError(key, f"must be a whole number, got {value!r}")
-    if value < 0:
-        raise ConfigError(key, f"must not be negative, got {value!r}")
+def validate_structure(config: Mapping[str, Any]) -> None:
+    """Check the decoded flat config map against schemas/stack-config.schema.json; raise for the first problem."""
+    if _VALIDATOR.is_valid(config):
+        return
+    raise _schema_error(best_match(_VALIDATOR.iter_errors(config)))
+
+
+def _whole(value: Any) -> int:
+    # The schema admits 2.0 as an integer (Pulumi's JSON config may give floats); the program wants ints.
     return int(value)
 
 
-def _bool(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "false"):
-        return value == "true"
-    raise ConfigError(key, f"must be true or false, got {value!r}")
+def _flag(value: Any) -> bool:
+    return value is True or value == "true"
 
 
-def _network(raw: Mapping[str, Any]) -> NetworkConfig:
+def _network(net: Mapping[str, Any]) -> NetworkConfig:
     key = f"{PROJECT}:network"
-    net = _mapping(_require(raw, key), key)
-    cidr = net.get("cidr")
+    cidr = net["cidr"]
     try:
-        network = ipaddress.ip_network(str(cidr))
+        network = ipaddress.ip_network(cidr)
     except ValueError as exc:
         raise ConfigError(f"{key}.cidr", f"{cidr!r} is not a CIDR block ({exc})") from None
     if not network.is_private or network.version != 4 or not 16 <= network.prefixlen <= 20:
         raise ConfigError(f"{key}.cidr", f"{cidr} must be a private IPv4 block between /16 and /20")
-    zones = _string_list(net.get("availabilityZones"), f"{key}.availabilityZones")
-    if len(zones) < 2:
-        raise ConfigError(f"{key}.availabilityZones", "needs at least two zones for a highly available cluster")
+    zones = tuple(net["availabilityZones"])
     for zone in zones:
         if zone not in AVAILABILITY_ZONES:
             raise ConfigError(
                 f"{key}.availabilityZones",
                 f"{zone!r} is not in {HOME_REGION} (allowed: {', '.join(AVAILABILITY_ZONES)})",
             )
-    if len(set(zones)) != len(zones):
-        raise ConfigError(f"{key}.availabilityZones", "lists a zone twice")
-    nat = net.get("natGateways", "single")
-    if nat not in NAT_MODES:
-        raise ConfigError(f"{key}.natGateways", f"{nat!r} is not one of {', '.join(NAT_MODES)}")
-    return NetworkConfig(cidr=str(network), availability_zones=zones, nat_gateways=nat)
+    return NetworkConfig(cidr=str(network), availability_zones=zones, nat_gateways=net.get("natGateways", "single"))
 
 
-def _cluster(raw: Mapping[str, Any], environment: str) -> ClusterConfig:
+def _cluster(cluster: Mapping[str, Any], environment: str) -> ClusterConfig:
     key = f"{PROJECT}:cluster"
-    cluster = _mapping(_require(raw, key), key)
-    version = str(cluster.get("kubernetesVersion", ""))
-    parts = version.split(".")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ConfigError(f"{key}.kubernetesVersion", f"{version!r} must look like 1.33")
-    cidrs = _string_list(cluster.get("publicAccessCidrs"), f"{key}.publicAccessCidrs")
+    cidrs = tuple(cluster.get("publicAccessCidrs") or ())
     for cidr in cidrs:
         try:
             net = ipaddress.ip_network(cidr)
@@ -279,23 +292,19 @@ def _cluster(raw: Mapping[str, Any], environment: str) -> ClusterConfig:
             raise ConfigError(f"{key}.publicAccessCidrs", f"{cidr} opens the API server to the internet")
     if cidrs and environment != "dev":
         raise ConfigError(f"{key}.publicAccessCidrs", f"{environment} must use the private endpoint only")
-    admins = _string_list(cluster.get("adminRoleArns"), f"{key}.adminRoleArns")
-    for arn in admins:
-        if not arn.startswith("arn:aws:iam::") or ":role/" not in arn:
-            raise ConfigError(f"{key}.adminRoleArns", f"{arn!r} is not an IAM role ARN")
-    return ClusterConfig(kubernetes_version=version, public_access_cidrs=cidrs, admin_role_arns=admins)
+    return ClusterConfig(
+        kubernetes_version=cluster["kubernetesVersion"],
+        public_access_cidrs=cidrs,
+        admin_role_arns=tuple(cluster.get("adminRoleArns") or ()),
+    )
 
 
-def _node_pool(name: str, value: Any) -> NodePoolConfig:
+def _node_pool(name: str, pool: Mapping[str, Any]) -> NodePoolConfig:
+    """The checks the schema cannot make: families offered in the region, sizes in order, no GPU/CPU mix."""
     key = f"{PROJECT}:nodePools.{name}"
-    pool = _mapping(value, key)
-    types = _string_list(pool.get("instanceTypes"), f"{key}.instanceTypes")
-    if not types:
-        raise ConfigError(f"{key}.instanceTypes", "needs at least one instance type")
+    types = tuple(pool["instanceTypes"])
     for instance_type in types:
         family = instance_family(instance_type)
-        if "." not in instance_type:
-            raise ConfigError(f"{key}.instanceTypes", f"{instance_type!r} is not an instance type")
         if family in ACCELERATED_FAMILIES_ELSEWHERE:
             raise ConfigError(
                 f"{key}.instanceTypes",
@@ -306,13 +315,11 @@ def _node_pool(name: str, value: Any) -> NodePoolConfig:
             raise ConfigError(
                 f"{key}.instanceTypes", f"{instance_type}: family {family} is not approved for {HOME_REGION}"
             )
-    sizes = {field: _int(pool.get(field), f"{key}.{field}") for field in ("minSize", "desiredSize", "maxSize")}
+    sizes = {field: _whole(pool[field]) for field in ("minSize", "desiredSize", "maxSize")}
     if sizes["minSize"] > sizes["maxSize"]:
         raise ConfigError(f"{key}.minSize", f"min {sizes['minSize']} is greater than max {sizes['maxSize']}")
     if not sizes["minSize"] <= sizes["desiredSize"] <= sizes["maxSize"]:
         raise ConfigError(f"{key}.desiredSize", f"{sizes['desiredSize']} must lie between minSize and maxSize")
-    if sizes["maxSize"] == 0:
-        raise ConfigError(f"{key}.maxSize", "must be at least 1")
     gpu = any(instance_family(t) in GPU_FAMILIES for t in types)
     if gpu and not all(instance_family(t) in GPU_FAMILIES for t in types):
         raise ConfigError(f"{key}.instanceTypes", "mixes GPU and CPU instance types in one pool")
@@ -322,14 +329,12 @@ def _node_pool(name: str, value: Any) -> NodePoolConfig:
         min_size=sizes["minSize"],
         desired_size=sizes["desiredSize"],
         max_size=sizes["maxSize"],
-        spot=_bool(pool.get("spot", False), f"{key}.spot"),
+        spot=_flag(pool.get("spot", False)),
     )
 
 
-def _family(value: Any, key: str, families: frozenset[str]) -> str:
+def _family(value: str, key: str, families: frozenset[str]) -> str:
     """`kafka.m5.large` -> checked against `kafka.m5`; the family is everything before the size."""
-    if not isinstance(value, str) or value.count(".") != 2:
-        raise ConfigError(key, f"{value!r} is not an instance type such as {sorted(families)[0]}.large")
     family = value.rsplit(".", 1)[0]
     if family not in families:
         raise ConfigError(
@@ -338,59 +343,39 @@ def _family(value: Any, key: str, families: frozenset[str]) -> str:
     return value
 
 
-def _choice(value: Any, key: str, allowed: frozenset[str] | tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(key, f"{value!r} is not one of {', '.join(sorted(allowed))}")
-    return str(value)
-
-
-def _bounded(value: Any, key: str, low: int, high: int) -> int:
-    number = _int(value, key)
-    if not low <= number <= high:
-        raise ConfigError(key, f"{number} must lie between {low} and {high}")
-    return number
-
-
-def _data_services(raw: Mapping[str, Any], environment: str) -> DataServicesConfig:
+def _data_services(services: Mapping[str, Any], environment: str) -> DataServicesConfig:
     key = f"{PROJECT}:dataServices"
-    services = _mapping(_require(raw, key), key)
     prod_like = environment == "prod"
 
-    def section(name: str) -> tuple[str, Mapping[str, Any]]:
-        return f"{key}.{name}", _mapping(services.get(name), f"{key}.{name}")
-
-    k, msk = section("streaming")
+    k, msk = f"{key}.streaming", services["streaming"]
     streaming = StreamingConfig(
-        kafka_version=_choice(str(msk.get("kafkaVersion")), f"{k}.kafkaVersion", MSK_KAFKA_VERSIONS),
-        broker_instance_type=_family(msk.get("brokerInstanceType"), f"{k}.brokerInstanceType", MSK_BROKER_FAMILIES),
-        brokers_per_zone=_bounded(msk.get("brokersPerZone"), f"{k}.brokersPerZone", 1, 10),
-        broker_volume_gib=_bounded(msk.get("brokerVolumeGib"), f"{k}.brokerVolumeGib", 1, 16384),
+        kafka_version=msk["kafkaVersion"],
+        broker_instance_type=_family(msk["brokerInstanceType"], f"{k}.brokerInstanceType", MSK_BROKER_FAMILIES),
+        brokers_per_zone=_whole(msk["brokersPerZone"]),
+        broker_volume_gib=_whole(msk["brokerVolumeGib"]),
     )
     if prod_like and streaming.broker_instance_type.startswith("kafka.t3."):
         raise ConfigError(f"{k}.brokerInstanceType", "burstable kafka.t3 brokers are for dev only")
 
-    k, redis = section("onlineStore")
+    k, redis = f"{key}.onlineStore", services["onlineStore"]
     online_store = OnlineStoreConfig(
-        node_type=_family(redis.get("nodeType"), f"{k}.nodeType", CACHE_NODE_FAMILIES),
-        nodes=_bounded(redis.get("nodes"), f"{k}.nodes", 1, 6),
-        snapshot_retention_days=_bounded(redis.get("snapshotRetentionDays"), f"{k}.snapshotRetentionDays", 0, 35),
+        node_type=_family(redis["nodeType"], f"{k}.nodeType", CACHE_NODE_FAMILIES),
+        nodes=_whole(redis["nodes"]),
+        snapshot_retention_days=_whole(redis["snapshotRetentionDays"]),
     )
     if prod_like and online_store.nodes < PROD_MIN_CACHE_NODES:
         raise ConfigError(
             f"{k}.nodes", f"{environment} needs at least {PROD_MIN_CACHE_NODES} nodes (multi-AZ failover)"
         )
 
-    k, db = section("registryDatabase")
-    version = str(db.get("engineVersion", ""))
-    if not version.isdigit() or not 14 <= int(version) <= 17:
-        raise ConfigError(f"{k}.engineVersion", f"{version!r} must be a PostgreSQL major version between 14 and 17")
+    k, db = f"{key}.registryDatabase", services["registryDatabase"]
     registry_database = RegistryDatabaseConfig(
-        engine_version=version,
-        instance_class=_family(db.get("instanceClass"), f"{k}.instanceClass", DB_INSTANCE_FAMILIES),
-        allocated_storage_gib=_bounded(db.get("allocatedStorageGib"), f"{k}.allocatedStorageGib", 20, 65536),
-        max_allocated_storage_gib=_bounded(db.get("maxAllocatedStorageGib"), f"{k}.maxAllocatedStorageGib", 20, 65536),
-        multi_az=_bool(db.get("multiAz", False), f"{k}.multiAz"),
-        backup_retention_days=_bounded(db.get("backupRetentionDays"), f"{k}.backupRetentionDays", 1, 35),
+        engine_version=db["engineVersion"],
+        instance_class=_family(db["instanceClass"], f"{k}.instanceClass", DB_INSTANCE_FAMILIES),
+        allocated_storage_gib=_whole(db["allocatedStorageGib"]),
+        max_allocated_storage_gib=_whole(db["maxAllocatedStorageGib"]),
+        multi_az=_flag(db.get("multiAz", False)),
+        backup_retention_days=_whole(db["backupRetentionDays"]),
     )
     if registry_database.max_allocated_storage_gib < registry_database.allocated_storage_gib:
         raise ConfigError(f"{k}.maxAllocatedStorageGib", "must not be below allocatedStorageGib")
@@ -401,28 +386,22 @@ def _data_services(raw: Mapping[str, Any], environment: str) -> DataServicesConf
             f"{k}.backupRetentionDays", f"{environment} keeps at least {PROD_MIN_BACKUP_RETENTION_DAYS} days"
         )
 
-    k, mwaa = section("pipelines")
+    k, mwaa = f"{key}.pipelines", services["pipelines"]
     pipelines = PipelinesConfig(
-        airflow_version=_choice(str(mwaa.get("airflowVersion")), f"{k}.airflowVersion", MWAA_AIRFLOW_VERSIONS),
-        environment_class=_choice(mwaa.get("environmentClass"), f"{k}.environmentClass", MWAA_ENVIRONMENT_CLASSES),
-        min_workers=_bounded(mwaa.get("minWorkers"), f"{k}.minWorkers", 1, 25),
-        max_workers=_bounded(mwaa.get("maxWorkers"), f"{k}.maxWorkers", 1, 25),
+        airflow_version=mwaa["airflowVersion"],
+        environment_class=mwaa["environmentClass"],
+        min_workers=_whole(mwaa["minWorkers"]),
+        max_workers=_whole(mwaa["maxWorkers"]),
     )
     if pipelines.min_workers > pipelines.max_workers:
         raise ConfigError(f"{k}.minWorkers", f"min {pipelines.min_workers} is greater than max {pipelines.max_workers}")
 
-    k, backup_raw = section("backup")
-    backup = BackupConfig(
-        daily_retention_days=_bounded(backup_raw.get("dailyRetentionDays"), f"{k}.dailyRetentionDays", 1, 35)
-    )
+    k = f"{key}.backup"
+    backup = BackupConfig(daily_retention_days=_whole(services["backup"]["dailyRetentionDays"]))
     if prod_like and backup.daily_retention_days < PROD_MIN_BACKUP_RETENTION_DAYS:
         raise ConfigError(
             f"{k}.dailyRetentionDays", f"{environment} keeps at least {PROD_MIN_BACKUP_RETENTION_DAYS} days"
         )
-
-    unknown = sorted(set(services) - {"streaming", "onlineStore", "registryDatabase", "pipelines", "backup"})
-    if unknown:
-        raise ConfigError(key, f"unknown section(s) {', '.join(unknown)}")
     return DataServicesConfig(
         streaming=streaming,
         online_store=online_store,
@@ -437,45 +416,38 @@ def parse_config(
 ) -> PlatformConfig:
     """Validate a flat Pulumi config map (``namespace:key`` -> value) into a PlatformConfig.
 
+    The schema (schemas/stack-config.schema.json) checks structure, types, enums and bounds first;
+    what follows checks what depends on the region's facts or relates two values.
+
     The engine may not expose ``pulumi:*`` keys to a running program, so the program itself checks
     default-provider disabling only when it can see the key; synthesis and CI read the stack file
-    and always check it.
+    and always check it (the schema refuses a list that does not disable them).
     """
-    region = _string(raw, "aws:region")
+    config = {key: _decode(value) for key, value in raw.items()}
+    validate_structure(config)
+    region = config["aws:region"]
     if region != HOME_REGION:
         raise ConfigError("aws:region", f"{region!r} is outside the UAE; only {HOME_REGION} is allowed")
-    environment = _string(raw, f"{PROJECT}:environment", ENVIRONMENTS)
+    environment = config[f"{PROJECT}:environment"]
     pools_key = f"{PROJECT}:nodePools"
-    pools_raw = _mapping(_require(raw, pools_key), pools_key)
-    unknown = sorted(set(pools_raw) - set(NODE_POOLS))
-    if unknown:
-        raise ConfigError(pools_key, f"unknown pool(s) {', '.join(unknown)}; known: {', '.join(NODE_POOLS)}")
-    missing = [name for name in NODE_POOLS if name not in pools_raw]
-    if missing:
-        raise ConfigError(pools_key, f"missing pool(s) {', '.join(missing)}")
-    pools = tuple(_node_pool(name, pools_raw[name]) for name in NODE_POOLS)
+    pools = tuple(_node_pool(name, config[pools_key][name]) for name in NODE_POOLS)
     if not pools[2].is_gpu:
         raise ConfigError(f"{pools_key}.gpuTraining.instanceTypes", "must be GPU instance types")
     if pools[0].is_gpu or pools[1].is_gpu:
         raise ConfigError(pools_key, "system and cpuInference pools must use CPU instance types")
-    disabled = _decode(raw.get("pulumi:disable-default-providers"))
-    defaults_disabled = isinstance(disabled, list) and bool({"*", "aws"} & set(map(str, disabled)))
-    if require_disabled_default_providers and not defaults_disabled:
-        raise ConfigError(
-            "pulumi:disable-default-providers",
-            'must disable the default providers (["*"]) so a forgotten provider fails instead of using another region',
-        )
+    if require_disabled_default_providers and "pulumi:disable-default-providers" not in config:
+        raise ConfigError("pulumi:disable-default-providers", _DEFAULT_PROVIDERS_MESSAGE)
     return PlatformConfig(
         stack=stack,
         environment=environment,
         region=region,
-        owner=_string(raw, f"{PROJECT}:owner"),
-        cost_center=_string(raw, f"{PROJECT}:costCenter"),
-        data_classification=_string(raw, f"{PROJECT}:dataClassification", DATA_CLASSIFICATIONS),
-        network=_network(raw),
-        cluster=_cluster(raw, environment),
+        owner=config[f"{PROJECT}:owner"],
+        cost_center=config[f"{PROJECT}:costCenter"],
+        data_classification=config[f"{PROJECT}:dataClassification"],
+        network=_network(config[f"{PROJECT}:network"]),
+        cluster=_cluster(config[f"{PROJECT}:cluster"], environment),
         node_pools=pools,
-        data_services=_data_services(raw, environment),
+        data_services=_data_services(config[f"{PROJECT}:dataServices"], environment),
     )
 
 

@@ -122,7 +122,14 @@ def policy_set_digest(root: Path | None = None) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-FACTS_PATHS = ("policies/__init__.py", "policies/facts.py", "policies/rego/data")
+# What the program reads outside infra/ at run time: the shared facts (region, zones, GPU families)
+# and the schema its stack config is validated against.
+PROGRAM_SUPPORT_PATHS = (
+    "policies/__init__.py",
+    "policies/facts.py",
+    "policies/rego/data",
+    "schemas/stack-config.schema.json",
+)
 
 
 def synthesize_at_commit(ws: Workspace, stack: str, bundle: ReleaseBundle, out: Path) -> None:
@@ -137,9 +144,9 @@ def synthesize_at_commit(ws: Workspace, stack: str, bundle: ReleaseBundle, out: 
         raise SynthesisError(f"infra commit {bundle.infra_commit[:12]} has no infra/ program to synthesize")
     with tempfile.TemporaryDirectory(prefix="platformctl-synth-") as tmp:
         source, stacks = Path(tmp) / "source", Path(tmp) / "stacks"
-        # The program and the facts it reads (region, zones, GPU families: policies/facts.py and
-        # policies/rego/data) come from the same commit, when that commit has them.
-        paths = ["infra"] + [p for p in FACTS_PATHS if gitrepo.has_path(ws.repo, bundle.infra_commit, p)]
+        # The program and what it reads beside it (the facts, the stack-config schema) come from the
+        # same commit, when that commit has them (an older program reads none of them).
+        paths = ["infra"] + [p for p in PROGRAM_SUPPORT_PATHS if gitrepo.has_path(ws.repo, bundle.infra_commit, p)]
         gitrepo.export_tree(ws.repo, bundle.infra_commit, paths, source)
         stacks.mkdir()
         shutil.copy2(ws.stacks_dir / f"Pulumi.{stack}.yaml", stacks / f"Pulumi.{stack}.yaml")

@@ -59,6 +59,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for facts in ("__init__.py", "facts.py"):
         shutil.copy2(REPO / "policies" / facts, root / "policies" / facts)
     shutil.copytree(REPO / "policies" / "rego" / "data", root / "policies" / "rego" / "data")
+    (root / "schemas").mkdir()
+    shutil.copy2(REPO / "schemas" / "stack-config.schema.json", root / "schemas" / "stack-config.schema.json")
     (root / ".gitignore").write_text("__pycache__/\n/out/\n")
     first = commit_all(root, "platform")
     for path in (root / "stacks").glob("release.*.yaml"):

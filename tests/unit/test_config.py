@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
+from jsonschema import Draft7Validator
 
-from infra.config import ConfigError, parse_config
+from infra.config import SCHEMA_PATH, ConfigError, parse_config
 from platformctl.synth.stackfile import read_stack_config
 
 
@@ -113,14 +115,12 @@ def test_missing_environment_is_reported() -> None:
 
 def test_unknown_node_pool_is_refused() -> None:
     raw = _mutated("dev", ["uae-ml-platform:nodePools", "gpuInference"], {"instanceTypes": ["g6.xlarge"]})
-    with pytest.raises(ConfigError, match="unknown pool"):
+    with pytest.raises(ConfigError, match=r"nodePools: unknown key\(s\) gpuInference \(known: system, cpuInference"):
         parse_config("dev", raw)
 
 
 def test_structured_config_arrives_as_json_strings() -> None:
     """The Pulumi engine hands structured config to programs as JSON strings; both forms parse."""
-    import json
-
     raw = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in read_stack_config("prod").items()}
     cfg = parse_config("prod", raw)
     assert cfg.network.nat_gateways == "per-az"
@@ -147,7 +147,7 @@ DATA_SERVICE_BAD_CASES = [
     ("dev", ["backup", "dailyRetentionDays"], 90, "dailyRetentionDays", "between 1 and 35"),
     ("prod", ["backup", "dailyRetentionDays"], 1, "dailyRetentionDays", "at least 7"),
     ("dev", ["streaming"], "big", "dataServices.streaming", "must be a mapping"),
-    ("dev", ["replication"], {"region": "eu-west-1"}, "dataServices", "unknown section"),
+    ("dev", ["replication"], {"region": "eu-west-1"}, "dataServices", "unknown key(s) replication"),
 ]
 
 
@@ -169,3 +169,88 @@ def test_data_services_are_required_and_sized_per_environment() -> None:
     assert sizes["staging"].online_store.highly_available and sizes["staging"].registry_database.multi_az
     assert sizes["prod"].online_store.nodes == 3 and sizes["prod"].registry_database.multi_az
     assert sizes["prod"].backup.daily_retention_days >= 7
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_each_shipped_stack_file_validates_against_the_schema(stack: str) -> None:
+    errors = list(Draft7Validator(json.loads(SCHEMA_PATH.read_text())).iter_errors(read_stack_config(stack)))
+    assert [error.message for error in errors] == []
+
+
+# Every section whose full key set the program knows: a typo there is refused, naming the key and the
+# section, instead of being ignored (and the default silently used).
+UNKNOWN_KEY_CASES = [
+    (["uae-ml-platform:network"], "natGateway", "uae-ml-platform:network"),
+    (["uae-ml-platform:cluster"], "publicAccessCidr", "uae-ml-platform:cluster"),
+    (["uae-ml-platform:nodePools"], "gpuInference", "uae-ml-platform:nodePools"),
+    (["uae-ml-platform:nodePools", "system"], "spotInstances", "uae-ml-platform:nodePools.system"),
+    (["uae-ml-platform:nodePools", "gpuTraining"], "maxsize", "uae-ml-platform:nodePools.gpuTraining"),
+    ([DS], "replication", DS),
+    ([DS, "streaming"], "brokersPerAz", f"{DS}.streaming"),
+    ([DS, "onlineStore"], "replicas", f"{DS}.onlineStore"),
+    ([DS, "registryDatabase"], "multiAZ", f"{DS}.registryDatabase"),
+    ([DS, "pipelines"], "workers", f"{DS}.pipelines"),
+    ([DS, "backup"], "monthlyRetentionDays", f"{DS}.backup"),
+]
+
+
+@pytest.mark.parametrize(("path", "unknown", "section"), UNKNOWN_KEY_CASES)
+def test_an_unknown_key_in_each_section_is_refused_naming_it(path: list[str], unknown: str, section: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config("prod", _mutated("prod", [*path, unknown], 1))
+    assert str(info.value).startswith(f"config {section}: unknown key(s) {unknown} (known: ")
+
+
+def test_an_unknown_platform_key_is_refused_but_other_namespaces_stay_open() -> None:
+    raw = read_stack_config("dev")
+    with pytest.raises(ConfigError, match=r"^config uae-ml-platform:nodepools: is not a known key \(known: "):
+        parse_config("dev", {**raw, "uae-ml-platform:nodepools": {}})
+    # aws:profile, kubernetes:... are Pulumi's and its providers' own keys, not the program's.
+    assert parse_config("dev", {**raw, "aws:profile": "uae", "kubernetes:context": "x"}).environment == "dev"
+
+
+WRONG_TYPE_CASES = [
+    ([DS, "registryDatabase", "allocatedStorageGib"], "lots", f"{DS}.registryDatabase.allocatedStorageGib", "whole"),
+    ([DS, "pipelines", "maxWorkers"], 2.5, f"{DS}.pipelines.maxWorkers", "whole number between 1 and 25"),
+    ([DS, "onlineStore", "nodeType"], ["cache.r5.large"], f"{DS}.onlineStore.nodeType", "not an instance type"),
+    (["uae-ml-platform:network", "availabilityZones", 1], 7, "uae-ml-platform:network.availabilityZones[1]", "zone"),
+    (
+        ["uae-ml-platform:nodePools", "cpuInference", "instanceTypes", 0],
+        "c7i",
+        "cpuInference.instanceTypes[0]",
+        "family.size",
+    ),
+    (["uae-ml-platform:nodePools", "gpuTraining", "spot"], "maybe", "gpuTraining.spot", "true or false"),
+    (["uae-ml-platform:cluster", "adminRoleArns", 0], "arn:aws:iam::1:user/x", "adminRoleArns[0]", "IAM role ARN"),
+    (["uae-ml-platform:cluster", "kubernetesVersion"], 1.33, "kubernetesVersion", '"1.33"'),
+    (["uae-ml-platform:cluster"], ["1.33"], "uae-ml-platform:cluster", "must be a mapping, got list"),
+    (["uae-ml-platform:owner"], 42, "uae-ml-platform:owner", "non-empty string"),
+    (["uae-ml-platform:cluster", "publicAccessCidrs"], [""], "publicAccessCidrs[0]", "non-empty string"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "key", "phrase"), WRONG_TYPE_CASES)
+def test_a_wrong_type_deep_inside_names_its_path(path: list[Any], value: Any, key: str, phrase: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config("prod", _mutated("prod", path, value))
+    assert f"{key}: " in str(info.value)
+    assert phrase in str(info.value)
+
+
+def test_a_missing_key_deep_inside_names_its_path() -> None:
+    raw = read_stack_config("prod")
+    del raw["uae-ml-platform:network"]["cidr"]
+    with pytest.raises(ConfigError, match=r"^config uae-ml-platform:network\.cidr: is required$"):
+        parse_config("prod", raw)
+    raw = read_stack_config("prod")
+    raw["uae-ml-platform:owner"] = ""
+    with pytest.raises(ConfigError, match=r"^config uae-ml-platform:owner: is required$"):
+        parse_config("prod", raw)
+
+
+def test_whole_numbers_may_arrive_as_floats_from_pulumi_json() -> None:
+    raw = _mutated("prod", ["uae-ml-platform:nodePools", "system", "maxSize"], 6.0)
+    pool = parse_config("prod", {k: (json.dumps(v) if isinstance(v, dict) else v) for k, v in raw.items()}).node_pool(
+        "system"
+    )
+    assert pool.max_size == 6 and isinstance(pool.max_size, int)
