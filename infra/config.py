@@ -185,7 +185,7 @@ def instance_family(instance_type: str) -> str:
     return instance_type.split(".", 1)[0]
 
 
-def _decode(value: Any) -> Any:
+def decode_value(value: Any) -> Any:
     """Pulumi hands structured config over as JSON strings; the YAML reader gives objects."""
     if isinstance(value, str):
         stripped = value.strip()
@@ -217,39 +217,46 @@ def _missing_property(error: ValidationError) -> str:
     return str(error.message)
 
 
-def _schema_error(error: ValidationError) -> ConfigError:
-    """The first schema violation as ConfigError(key path, one-line problem); no large value is echoed."""
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """(key path, one-line problem) for a schema violation; no large value is echoed."""
     path = list(error.absolute_path)
     key = _key_path(path) or "config"
     schema = error.schema if isinstance(error.schema, dict) else {}
-    if "propertyNames" in error.absolute_schema_path:  # an unknown uae-ml-platform: key at the top level
-        return ConfigError(str(error.instance), f"is not a known key (known: {', '.join(schema.get('enum', []))})")
+    if "propertyNames" in error.absolute_schema_path:  # an unknown key of the program's namespace
+        return str(error.instance), f"is not a known key (known: {', '.join(schema.get('enum', []))})"
     if error.validator == "required":
-        return ConfigError(_key_path([*path, _missing_property(error)]), "is required")
+        return _key_path([*path, _missing_property(error)]), "is required"
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = list(schema.get("properties", {}))
         unknown = sorted(str(k) for k in error.instance if k not in known)
-        return ConfigError(key, f"unknown key(s) {', '.join(unknown)[:200]} (known: {', '.join(known)})")
+        return key, f"unknown key(s) {', '.join(unknown)[:200]} (known: {', '.join(known)})"
     if (error.instance is None or error.instance == "") and path and isinstance(path[-1], str):
-        return ConfigError(key, "is required")  # as Pulumi sees it: a key set to nothing is not set
+        return key, "is required"  # as Pulumi sees it: a key set to nothing is not set
     if "x-message" in schema:
-        return ConfigError(key, str(schema["x-message"]))
+        return key, str(schema["x-message"])
     if error.validator == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
-        return ConfigError(key, f"must be {words}, got {type(error.instance).__name__}")
+        return key, f"must be {words}, got {type(error.instance).__name__}"
     if error.validator == "enum":
         shown = repr(error.instance) if len(repr(error.instance)) <= 60 else "the value"
-        return ConfigError(key, f"{shown} is not one of {', '.join(map(str, error.validator_value))}")
+        return key, f"{shown} is not one of {', '.join(map(str, error.validator_value))}"
     message = error.message.splitlines()[0]
-    return ConfigError(key, message if len(message) <= 200 else message[:197] + "...")
+    return key, message if len(message) <= 200 else message[:197] + "..."
+
+
+def schema_problem(validator: Draft7Validator, config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first problem (key path, what is wrong) of a decoded flat config map, or None (bootstrap/ uses it too)."""
+    if validator.is_valid(config):
+        return None
+    return _describe(best_match(validator.iter_errors(config)))
 
 
 def validate_structure(config: Mapping[str, Any]) -> None:
     """Check the decoded flat config map against schemas/stack-config.schema.json; raise for the first problem."""
-    if _VALIDATOR.is_valid(config):
-        return
-    raise _schema_error(best_match(_VALIDATOR.iter_errors(config)))
+    problem = schema_problem(_VALIDATOR, config)
+    if problem is not None:
+        raise ConfigError(*problem)
 
 
 def _whole(value: Any) -> int:
@@ -423,7 +430,7 @@ def parse_config(
     default-provider disabling only when it can see the key; synthesis and CI read the stack file
     and always check it (the schema refuses a list that does not disable them).
     """
-    config = {key: _decode(value) for key, value in raw.items()}
+    config = {key: decode_value(value) for key, value in raw.items()}
     validate_structure(config)
     region = config["aws:region"]
     if region != HOME_REGION:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft7Validator
 
 from bootstrap.config import BootstrapConfigError, parse_config
 from platformctl.cli import main
@@ -137,10 +138,14 @@ def test_preview_roles_cannot_write_state_and_deploy_roles_stay_in_the_uae() -> 
     ("key", "value", "message"),
     [
         ("uae-ml-bootstrap:githubRepository", "example-org", "is not owner/name"),
-        ("uae-ml-bootstrap:environments", ["prod", "prod"], "lists an environment twice"),
+        ("uae-ml-bootstrap:environments", ["prod", "prod"], "none listed twice"),
         ("uae-ml-bootstrap:environments", ["prod-preview"], "is not an environment name"),
         ("uae-ml-bootstrap:roleSessionHours", 13, "from 1 to 12"),
         ("aws:region", "me-south-1", "must be me-central-1"),
+        ("uae-ml-bootstrap:roleSessionHours", "13", "from 1 to 12"),
+        ("uae-ml-bootstrap:githubRepo", "example-org/x", "githubRepo: is not a known key"),
+        ("uae-ml-bootstrap:dataClassification", "secret", "is not one of public, internal"),
+        ("pulumi:disable-default-providers", '["aws"]', r"must be \["),
     ],
 )
 def test_bad_bootstrap_config_fails_with_the_key(key: str, value: Any, message: str) -> None:
@@ -148,6 +153,16 @@ def test_bad_bootstrap_config_fails_with_the_key(key: str, value: Any, message: 
     raw[key] = value
     with pytest.raises(BootstrapConfigError, match=message):
         parse_config("account", raw)
+
+
+def test_session_hours_arrive_as_pulumi_strings_and_the_stack_file_fits_the_schema() -> None:
+    raw = dict(yaml.safe_load(STACK_FILE.read_text())["config"])
+    assert parse_config("account", {**raw, "uae-ml-bootstrap:roleSessionHours": "12"}).role_session_hours == 12
+    assert (
+        parse_config("account", {k: v for k, v in raw.items() if "roleSessionHours" not in k}).role_session_hours == 2
+    )
+    schema = json.loads((REPO / "schemas" / "bootstrap-config.schema.json").read_text())
+    assert [e.message for e in Draft7Validator(schema).iter_errors(raw)] == []
 
 
 def test_every_stack_file_names_the_bootstraps_kms_secrets_provider() -> None:
