@@ -254,3 +254,9 @@ def test_whole_numbers_may_arrive_as_floats_from_pulumi_json() -> None:
         "system"
     )
     assert pool.max_size == 6 and isinstance(pool.max_size, int)
+
+
+def test_the_gates_cluster_region_key_is_accepted_in_the_programs_namespace() -> None:
+    # `<project>:kubernetesClusterRegion` is read by the gate (ADR 0017), not by the program.
+    raw = {**read_stack_config("dev"), "uae-ml-platform:kubernetesClusterRegion": "me-central-1"}
+    assert parse_config("dev", raw).environment == "dev"
