@@ -10,7 +10,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from infra.config import DATA_CLASSIFICATIONS, decode_value, schema_problem
+from infra.config import DATA_CLASSIFICATIONS, decode_value, read_pulumi_config, schema_problem
 from policies.facts import HOME_REGION
 
 PROJECT = "uae-ml-bootstrap"
@@ -81,8 +81,7 @@ def parse_config(stack: str, raw: Mapping[str, Any]) -> BootstrapConfig:
 def load_config() -> BootstrapConfig:
     import pulumi
 
-    raw: dict[str, Any] = {}
-    for namespace, keys in (
+    raw = read_pulumi_config(
         ("aws", ("region",)),
         ("pulumi", ("disable-default-providers",)),
         (
@@ -97,10 +96,5 @@ def load_config() -> BootstrapConfig:
                 "roleSessionHours",
             ),
         ),
-    ):
-        cfg = pulumi.Config(namespace)
-        for key in keys:
-            value = cfg.get(key)
-            if value is not None:
-                raw[f"{namespace}:{key}"] = value
+    )
     return parse_config(pulumi.get_stack(), raw)

@@ -458,12 +458,25 @@ def parse_config(
     )
 
 
+def read_pulumi_config(*keys: tuple[str, tuple[str, ...]]) -> dict[str, Any]:
+    """`namespace:key` -> value for each (namespace, keys) that the running stack sets (bootstrap reads it too)."""
+    import pulumi
+
+    raw: dict[str, Any] = {}
+    for namespace, names in keys:
+        cfg = pulumi.Config(namespace)
+        for key in names:
+            value = cfg.get(key)
+            if value is not None:
+                raw[f"{namespace}:{key}"] = value
+    return raw
+
+
 def load_config() -> PlatformConfig:
     """Read the running stack's configuration through the Pulumi SDK and validate it."""
     import pulumi
 
-    raw: dict[str, Any] = {}
-    for namespace, keys in (
+    raw = read_pulumi_config(
         ("aws", ("region",)),
         ("pulumi", ("disable-default-providers",)),
         (
@@ -479,12 +492,7 @@ def load_config() -> PlatformConfig:
                 "dataServices",
             ),
         ),
-    ):
-        cfg = pulumi.Config(namespace)
-        for key in keys:
-            value = cfg.get(key)
-            if value is not None:
-                raw[f"{namespace}:{key}"] = value
+    )
     return parse_config(
         pulumi.get_stack(), raw, require_disabled_default_providers="pulumi:disable-default-providers" in raw
     )

@@ -260,3 +260,26 @@ def test_the_gates_cluster_region_key_is_accepted_in_the_programs_namespace() ->
     # `<project>:kubernetesClusterRegion` is read by the gate (ADR 0017), not by the program.
     raw = {**read_stack_config("dev"), "uae-ml-platform:kubernetesClusterRegion": "me-central-1"}
     assert parse_config("dev", raw).environment == "dev"
+
+
+def test_load_config_reads_the_running_stack_through_the_pulumi_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pulumi up` path: the keys the program reads come from pulumi.Config (structured values as JSON
+    strings, as the engine hands them over) and parse into the same config as the stack file."""
+    import contextvars
+
+    import pulumi
+    import pulumi.runtime.config as runtime_config
+
+    from infra.config import load_config, read_pulumi_config
+
+    raw = read_stack_config("dev")
+    engine_config = {key: value if isinstance(value, str) else json.dumps(value) for key, value in raw.items()}
+    monkeypatch.setattr(pulumi, "get_stack", lambda: "dev")
+
+    def in_a_stack() -> tuple[Any, dict[str, Any]]:
+        runtime_config.CONFIG.set(engine_config)  # this context only: other tests keep theirs
+        return load_config(), read_pulumi_config(("aws", ("region", "profile")))
+
+    loaded, aws = contextvars.copy_context().run(in_a_stack)
+    assert loaded == parse_config("dev", raw, require_disabled_default_providers=True)
+    assert aws == {"aws:region": "me-central-1"}
