@@ -20,19 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# Columns of the FeatureService credit_risk_v1 (WORKLOADS.md), the model's inputs.
-CREDIT_RISK_FEATURES: tuple[str, ...] = (
-    "age",
-    "annual_income",
-    "employment_years",
-    "existing_loans",
-    "credit_utilization",
-    "late_payments_90d",
-    "txn_count_7d",
-    "avg_txn_amount_7d",
-    "income_per_loan",
-    "utilization_late_interaction",
-)
+# The model's inputs, the columns of the FeatureService credit_risk_v1: training defines them once
+# (workloads/training/config.py imports only the standard library, so the monitor image can read it).
+from workloads.training.config import FEATURES as CREDIT_RISK_FEATURES
+
 PREDICTION_COLUMN = "prediction"
 
 # A column with at most this many distinct reference values is binned by value, not by quantile.

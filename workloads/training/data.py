@@ -1,6 +1,6 @@
 """Training data: point-in-time-correct Feast historical retrieval, or a seeded in-memory frame with the same columns.
 
-Both paths return a `TrainingData` with the contract's column names (WORKLOADS.md) and lineage for the model card.
+Both paths return a `TrainingData` with the contract's column names (workloads/features/names.py) and lineage for the model card.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import pytest
 
 
 def applicant_features(n: int, seed: int) -> pd.DataFrame:
-    """Feature rows shaped like FeatureService credit_risk_v1 (WORKLOADS.md), drawn from fixed distributions."""
+    """Feature rows shaped like FeatureService credit_risk_v1 (workloads/features/names.py), drawn from fixed distributions."""
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
         {
