@@ -7,8 +7,9 @@ import math
 import httpx
 import numpy as np
 
+from workloads.features.names import FEATURE_SERVICE
 from workloads.serving.validation import ENTITY_KEY, RequestRejected, UnknownEntity, feature_value
-from workloads.training.config import FEATURE_SERVICE, FEATURES
+from workloads.training.config import FEATURES
 
 MISSING_STATUSES = {"NOT_FOUND", "NULL_VALUE", "OUTSIDE_MAX_AGE"}
 

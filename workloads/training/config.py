@@ -8,22 +8,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-REGISTERED_MODEL_NAME = "credit-risk"
-FEATURE_SERVICE = "credit_risk_v1"
+from workloads.features.names import FEATURE_NAMES
 
-# The model's input order. Serving, batch scoring and the model card all read this one tuple.
-FEATURES: tuple[str, ...] = (
-    "age",
-    "annual_income",
-    "employment_years",
-    "existing_loans",
-    "credit_utilization",
-    "late_payments_90d",
-    "txn_count_7d",
-    "avg_txn_amount_7d",
-    "income_per_loan",
-    "utilization_late_interaction",
-)
+REGISTERED_MODEL_NAME = "credit-risk"
+
+# The model's input order: the columns of the FeatureService credit_risk_v1, defined with the Feast
+# repo (workloads/features/names.py, standard library only). Serving, batch scoring, drift monitoring and
+# the model card all read this one tuple.
+FEATURES: tuple[str, ...] = tuple(FEATURE_NAMES)
 LABEL = "defaulted"
 PROTECTED_ATTRIBUTE = "gender"
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workloads.training.config import FEATURE_SERVICE, FEATURES, LABEL, PROTECTED_ATTRIBUTE, TrainingConfig
+from workloads.features.names import FEATURE_SERVICE
+from workloads.training.config import FEATURES, LABEL, PROTECTED_ATTRIBUTE, TrainingConfig
 
 REQUIRED_LABEL_COLUMNS = ("applicant_id", "event_timestamp", LABEL, PROTECTED_ATTRIBUTE)
 # Fixed anchor so the same seed gives byte-identical frames on any day.
